@@ -1,0 +1,183 @@
+// Tensor-network benchmarks, interleaved in one process, medians:
+//  1. the ADTN circuit with Q = 16 sites, M = 8 layers (a 256x256 weight): the fused gate kernels
+//     (forward, and forward + backward) against this engine's generic einsum path, TensorFlow.js
+//     (wasm backend: transpose + matMul per gate) and jax-js (wasm backend, the circuit under jit);
+//  2. Q = 24, M = 2 (a 4096x4096 weight): forward and forward + backward;
+//  3. einsum with a planned path against left to right, on a matrix chain and a small network.
+// Every engine's circuit output is read back and compared with the fused kernels' output.
+//
+//   npm run bench:tn            (QUICK=1 for fewer rounds)
+
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { init as jaxInit, jit, nn, numpy as np } from '@jax-js/jax';
+import {
+  AdtnGenerator, applyCircuit, brickWall, einsum, noGrad, randn, relaxedSimdSupported, tensor, tidy, engineBuild,
+  type CircuitSpec, type Tensor,
+} from '../src/index.js';
+import { formatTable, interleavedMedians } from './interleaved.js';
+
+const quick = process.env.QUICK === '1';
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+
+function check(name: string, got: ArrayLike<number>, want: ArrayLike<number>): void {
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]!));
+  for (let i = 0; i < want.length; i++) {
+    if (Math.abs(got[i]! - want[i]!) > 1e-3 * scale) throw new Error(`${name}: entry ${i} is ${got[i]}, expected ${want[i]}`);
+  }
+}
+
+// The circuit through the engine's generic einsum: the state as a [2]*Q tensor, one einsum per gate.
+function circuitByEinsum(state: Tensor, gates: Tensor[], spec: CircuitSpec): Tensor {
+  const Q = spec.sites;
+  let psi = state.reshape(new Array(Q).fill(2));
+  const labels = LETTERS.slice(0, Q);
+  for (const step of spec.steps) {
+    if (step.kind === 'activation') {
+      psi = psi.relu();
+      continue;
+    }
+    const q = step.site;
+    psi = einsum(`${labels},yz${labels[q]}${labels[q + 1]}->${labels.slice(0, q)}yz${labels.slice(q + 2)}`, psi, gates[step.gate]!);
+  }
+  return psi.reshape([2 ** Q]);
+}
+
+async function adtnQ16(): Promise<string[][]> {
+  const Q = 16;
+  const M = 8;
+  const N = 2 ** Q;
+  const spec: CircuitSpec = { sites: Q, localDim: 2, steps: brickWall(Q, M, 'relu', 0) };
+  const count = M * (Q - 1);
+  const gates = randn([count, 4, 4], { seed: 1, std: 0.5, requiresGrad: true });
+  const gateValues = gates.toArray();
+  const initialValues = Float32Array.from({ length: N }, (_, i) => 1 + 0.25 * Math.sin(i));
+  const initial = tensor(initialValues);
+  const reference = noGrad(() => tidy(() => applyCircuit(initial, gates, spec).toArray()));
+
+  const fused = () => noGrad(() => tidy(() => applyCircuit(initial, gates, spec).toArray()));
+  const fusedTrain = () => tidy(() => {
+    applyCircuit(initial, gates, spec).sum().backward();
+    const grad = gates.grad!.toArray();
+    gates.grad = null;
+    return grad;
+  });
+  const gateTensors = Array.from({ length: count }, (_, k) => tensor(gateValues.slice(16 * k, 16 * k + 16), { shape: [2, 2, 2, 2] }));
+  const generic = () => noGrad(() => tidy(() => circuitByEinsum(initial, gateTensors, spec).toArray()));
+  check('einsum path', generic(), reference);
+
+  const tfGates = Array.from({ length: count }, (_, k) => tf.tensor2d(Float32Array.from(gateValues.slice(16 * k, 16 * k + 16)), [4, 4]));
+  const tfState = tf.tensor1d(initialValues);
+  const tfCircuit = () => {
+    const out = tf.tidy(() => {
+      let s: tf.Tensor = tfState;
+      for (const step of spec.steps) {
+        if (step.kind === 'activation') {
+          s = tf.relu(s);
+          continue;
+        }
+        const A = 2 ** step.site;
+        const B = 2 ** (Q - step.site - 2);
+        const x = tf.reshape(tf.transpose(tf.reshape(s, [A, 4, B]), [0, 2, 1]), [A * B, 4]) as tf.Tensor2D;
+        const y = tf.matMul(x, tfGates[step.gate]!, false, true);
+        s = tf.reshape(tf.transpose(tf.reshape(y, [A, B, 4]), [0, 2, 1]), [N]);
+      }
+      return s;
+    });
+    const data = out.dataSync();
+    out.dispose();
+    return data;
+  };
+  check('tfjs', tfCircuit(), reference);
+
+  const jaxGates = Array.from({ length: count }, (_, k) => np.array(Float32Array.from(gateValues.slice(16 * k, 16 * k + 16))).reshape([4, 4]));
+  const jaxState = np.array(initialValues);
+  const jaxCircuit = jit((state: np.Array, gs: np.Array[]) => {
+    let s = state;
+    for (const step of spec.steps) {
+      if (step.kind === 'activation') {
+        s = nn.relu(s);
+        continue;
+      }
+      const A = 2 ** step.site;
+      const B = 2 ** (Q - step.site - 2);
+      // transpose + matmul, as for TF.js (jax-js 0.1 mis-broadcasts matmul([4,4], [A,4,B])).
+      const x = s.reshape([A, 4, B]).transpose([0, 2, 1]);
+      s = np.matmul(x, gs[step.gate]!.transpose()).transpose([0, 2, 1]).reshape([N]);
+    }
+    return s;
+  });
+  const jaxRun = () => jaxCircuit(jaxState.ref, jaxGates.map((g) => g.ref)).dataSync();
+  check('jax-js', jaxRun(), reference);
+
+  const medians = await interleavedMedians([
+    { name: 'fused forward', fn: fused },
+    { name: 'fused forward+backward', fn: fusedTrain },
+    { name: 'einsum path', fn: generic },
+    { name: 'tfjs', fn: tfCircuit },
+    { name: 'jax-js jit', fn: jaxRun },
+  ], { rounds: quick ? 3 : 7, timePerRound: quick ? 200 : 400 });
+  const f = medians.get('fused forward')!;
+  const rows = [['Q=16, M=8 (256x256 weight)', 'ms', 'fused forward is faster by']];
+  for (const [name, ms] of medians) rows.push([name, ms.toFixed(2), name === 'fused forward' ? '-' : `${(ms / f).toFixed(1)}x`]);
+  rows.push(['forward+backward / forward', (medians.get('fused forward+backward')! / f).toFixed(2), '']);
+  for (const g of tfGates) g.dispose();
+  tfState.dispose();
+  return rows;
+}
+
+async function adtnQ24(): Promise<string[][]> {
+  const generator = new AdtnGenerator([4096, 4096], { depth: 2, seed: 2 });
+  const forward = () => noGrad(() => tidy(() => generator.generate().toArray().length));
+  const train = () => tidy(() => {
+    generator.generate().square().mean().backward();
+    for (const p of generator.parameters()) p.grad = null;
+  });
+  const medians = await interleavedMedians([
+    { name: 'forward', fn: forward },
+    { name: 'forward+backward', fn: train },
+  ], { rounds: quick ? 1 : 3, timePerRound: 1 });
+  const f = medians.get('forward')!;
+  return [
+    ['Q=24, M=2 (4096x4096 weight)', 'ms', ''],
+    ['forward', f.toFixed(0), ''],
+    ['forward+backward', medians.get('forward+backward')!.toFixed(0), `${(medians.get('forward+backward')! / f).toFixed(2)}x forward`],
+    ['parameters', String(generator.numParameters()), `vs ${4096 * 4096} dense`],
+  ];
+}
+
+async function einsumPlans(): Promise<string[][]> {
+  const rows = [['einsum', 'planned ms', 'left-to-right ms', 'speed-up', 'flop ratio']];
+  const cases: [string, string, number[][]][] = [
+    ['matrix chain', 'ab,bc,cd,de->ae', [[512, 8], [8, 512], [512, 8], [8, 512]]],
+    ['tensor network', 'pi,qj,ijkl,rk,sl->pqrs', [[8, 24], [8, 24], [24, 24, 24, 24], [8, 24], [8, 24]]],
+  ];
+  for (const [name, spec, shapes] of cases) {
+    const operands = shapes.map((s, i) => randn(s, { seed: 10 + i }));
+    const planned = () => noGrad(() => tidy(() => einsum(spec, ...operands, { optimize: 'optimal' }).toArray()));
+    const sequential = () => noGrad(() => tidy(() => einsum(spec, ...operands, { optimize: 'sequential' }).toArray()));
+    check(`einsum ${name}`, planned(), sequential());
+    const medians = await interleavedMedians([{ name: 'planned', fn: planned }, { name: 'sequential', fn: sequential }], { rounds: quick ? 3 : 7, timePerRound: 150 });
+    const { contractPath } = await import('../src/index.js');
+    const flopRatio = contractPath(spec, ...shapes, { optimize: 'sequential' }).flops / contractPath(spec, ...shapes, { optimize: 'optimal' }).flops;
+    rows.push([`${name} ${spec}`, medians.get('planned')!.toFixed(3), medians.get('sequential')!.toFixed(3),
+      `${(medians.get('sequential')! / medians.get('planned')!).toFixed(1)}x`, `${flopRatio.toFixed(1)}x`]);
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  if (!relaxedSimdSupported()) throw new Error('run with node --experimental-wasm-relaxed-simd (npm run bench:tn does)');
+  await tf.setBackend('wasm');
+  await tf.ready();
+  await jaxInit('wasm');
+  console.log(`tensor networks: adtn ${engineBuild()} build, tfjs ${tf.version_core} (wasm), jax-js (wasm), node ${process.version}\n`);
+  console.log(formatTable(await adtnQ16()));
+  console.log();
+  console.log(formatTable(await einsumPlans()));
+  console.log();
+  console.log(formatTable(await adtnQ24()));
+}
+
+await main();

@@ -1,0 +1,81 @@
+// Convolution lowering for one image: im2col unfolds the receptive fields of a [C, H, W] image
+// into a column matrix [C·KH·KW, OH·OW] (row (c, kh, kw), column (oh, ow)), so the convolution is
+// one GEMM with the weight [OC, C·KH·KW]; col2im is its adjoint (it adds each column entry back
+// to the pixel it came from, so overlapping windows accumulate). Rows of the column matrix are
+// `ld` elements apart, so the columns of several images can sit side by side in one matrix
+// [C·KH·KW, images·OH·OW] and one GEMM covers the whole batch.
+//
+// Geometry (validated by TypeScript): ih = oh·strideH - padH + kh·dilationH, likewise for w;
+// positions outside the image read as 0 (and are skipped by col2im).
+
+import { at } from './lanes';
+
+export function im2col<T>(
+  cols: usize, ld: i32, image: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32,
+  strideH: i32, strideW: i32, padH: i32, padW: i32, dilationH: i32, dilationW: i32, OH: i32, OW: i32,
+): void {
+  let row = 0;
+  for (let c = 0; c < C; c++) {
+    const plane = at<T>(image, <usize>c * H * W);
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) {
+        const dst = at<T>(cols, <usize>row * ld);
+        const dw = kw * dilationW - padW;
+        for (let oh = 0; oh < OH; oh++) {
+          const ih = oh * strideH - padH + kh * dilationH;
+          const out = at<T>(dst, <usize>oh * OW);
+          if (ih < 0 || ih >= H) {
+            memory.fill(out, 0, <usize>OW * sizeof<T>());
+            continue;
+          }
+          const src = at<T>(plane, <usize>ih * W);
+          // Columns whose input position lies inside the row: ow in [first, last).
+          let first = dw >= 0 ? 0 : (-dw + strideW - 1) / strideW;
+          let last = (W - dw + strideW - 1) / strideW;
+          if (first > OW) first = OW;
+          if (last > OW) last = OW;
+          if (last < first) last = first;
+          if (first > 0) memory.fill(out, 0, <usize>first * sizeof<T>());
+          if (strideW == 1) {
+            if (last > first) memory.copy(at<T>(out, first), at<T>(src, first + dw), <usize>(last - first) * sizeof<T>());
+          } else {
+            for (let ow = first; ow < last; ow++) store<T>(at<T>(out, ow), load<T>(at<T>(src, ow * strideW + dw)));
+          }
+          if (last < OW) memory.fill(at<T>(out, last), 0, <usize>(OW - last) * sizeof<T>());
+        }
+        row++;
+      }
+    }
+  }
+}
+
+/** image += col2im(cols): the adjoint of im2col (image must be initialised, usually to 0). */
+export function col2im<T>(
+  image: usize, cols: usize, ld: i32, C: i32, H: i32, W: i32, KH: i32, KW: i32,
+  strideH: i32, strideW: i32, padH: i32, padW: i32, dilationH: i32, dilationW: i32, OH: i32, OW: i32,
+): void {
+  let row = 0;
+  for (let c = 0; c < C; c++) {
+    const plane = at<T>(image, <usize>c * H * W);
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) {
+        const srcRow = at<T>(cols, <usize>row * ld);
+        const dw = kw * dilationW - padW;
+        for (let oh = 0; oh < OH; oh++) {
+          const ih = oh * strideH - padH + kh * dilationH;
+          if (ih < 0 || ih >= H) continue;
+          const dst = at<T>(plane, <usize>ih * W);
+          const src = at<T>(srcRow, <usize>oh * OW);
+          let first = dw >= 0 ? 0 : (-dw + strideW - 1) / strideW;
+          let last = (W - dw + strideW - 1) / strideW;
+          if (last > OW) last = OW;
+          for (let ow = first; ow < last; ow++) {
+            const p = at<T>(dst, ow * strideW + dw);
+            store<T>(p, load<T>(p) + load<T>(at<T>(src, ow)));
+          }
+        }
+        row++;
+      }
+    }
+  }
+}

@@ -1,0 +1,334 @@
+// Two-site gates on a state vector, the fused kernels of the ADTN generator.
+//
+// A state of Q sites of dimension d, where a gate acts on sites (q, q+1), is viewed as
+// [A, D, B] with D = d·d, A = d^q, B = d^(Q-q-2):
+//
+//   applyGate:     out[a, o, b] = Σ_i G[o, i] · state[a, i, b]      (G is D x D, row-major;
+//                  with `transposed`, G[i, o] is used: the state gradient of the backward pass)
+//   gateGradient:  dG[o, i] = Σ_{a,b} gOut[a, o, b] · state[a, i, b]
+//   gateBackward:  both of the above for one gate: dState = Gᵀ·gOut and dG, in one call.
+//
+// No permute: the kernels walk the state in place. For D = 4 (qubits) there are SIMD paths for
+// every layout: vectorised along b when B is a multiple of the lane count (keeping 8 gate
+// coefficients in registers and producing the outputs in two halves, so nothing spills), and
+// dedicated paths for the last sites (B = 1, and B = 2 in float32) that vectorise across the
+// contiguous (i, b) pairs of one row instead. Other local dimensions use plain loops.
+
+import { madd } from './fma';
+import { at, lanes } from './lanes';
+
+// Gate coefficient G[o, i] (or G[i, o] when transposed).
+@inline
+function coefficient<T>(gate: usize, o: i32, i: i32, D: i32, transposed: bool): T {
+  return load<T>(at<T>(gate, transposed ? <usize>(i * D + o) : <usize>(o * D + i)));
+}
+
+function applyGateScalar<T>(out: usize, state: usize, gate: usize, A: i32, D: i32, B: i32, transposed: bool): void {
+  for (let a = 0; a < A; a++) {
+    const base = <usize>a * D * B;
+    for (let o = 0; o < D; o++) {
+      for (let b = 0; b < B; b++) {
+        let s: T = 0;
+        for (let i = 0; i < D; i++) s += coefficient<T>(gate, o, i, D, transposed) * load<T>(at<T>(state, base + <usize>(i * B + b)));
+        store<T>(at<T>(out, base + <usize>(o * B + b)), s);
+      }
+    }
+  }
+}
+
+// D = 4, B a multiple of the lane count: rows i of one a are vectors along b. Outputs o = o0,
+// o0 + 1 from the eight coefficients of those two rows.
+@inline
+function applyHalf<T>(out: usize, state: usize, gate: usize, a0: i32, count: i32, B: i32, transposed: bool, o0: i32): void {
+  const L = lanes<T>();
+  const g00 = v128.splat<T>(coefficient<T>(gate, o0, 0, 4, transposed)), g01 = v128.splat<T>(coefficient<T>(gate, o0, 1, 4, transposed));
+  const g02 = v128.splat<T>(coefficient<T>(gate, o0, 2, 4, transposed)), g03 = v128.splat<T>(coefficient<T>(gate, o0, 3, 4, transposed));
+  const g10 = v128.splat<T>(coefficient<T>(gate, o0 + 1, 0, 4, transposed)), g11 = v128.splat<T>(coefficient<T>(gate, o0 + 1, 1, 4, transposed));
+  const g12 = v128.splat<T>(coefficient<T>(gate, o0 + 1, 2, 4, transposed)), g13 = v128.splat<T>(coefficient<T>(gate, o0 + 1, 3, 4, transposed));
+  const rowBytes = <usize>B * sizeof<T>();
+  for (let a = a0; a < a0 + count; a++) {
+    const s0 = at<T>(state, <usize>a * 4 * B);
+    const s1 = s0 + rowBytes, s2 = s1 + rowBytes, s3 = s2 + rowBytes;
+    const d0 = at<T>(out, <usize>(a * 4 + o0) * B);
+    const d1 = d0 + rowBytes;
+    for (let b = 0; b < B; b += L) {
+      const off = <usize>b * sizeof<T>();
+      const x0 = v128.load(s0 + off), x1 = v128.load(s1 + off), x2 = v128.load(s2 + off), x3 = v128.load(s3 + off);
+      v128.store(d0 + off, madd<T>(g03, x3, madd<T>(g02, x2, madd<T>(g01, x1, v128.mul<T>(g00, x0)))));
+      v128.store(d1 + off, madd<T>(g13, x3, madd<T>(g12, x2, madd<T>(g11, x1, v128.mul<T>(g10, x0)))));
+    }
+  }
+}
+
+// D = 4, B = 1: each row is [state(a, 0..3)]; out row = Σ_i state(a, i)·column i of G.
+@inline
+function applyRowsB1<T>(out: usize, state: usize, gate: usize, A: i32, transposed: bool): void {
+  if (sizeof<T>() == 4) {
+    // Column i of G as a vector [G[0,i], G[1,i], G[2,i], G[3,i]].
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+    c0 = f32x4.replace_lane(c0, 0, <f32>coefficient<T>(gate, 0, 0, 4, transposed)); c0 = f32x4.replace_lane(c0, 1, <f32>coefficient<T>(gate, 1, 0, 4, transposed));
+    c0 = f32x4.replace_lane(c0, 2, <f32>coefficient<T>(gate, 2, 0, 4, transposed)); c0 = f32x4.replace_lane(c0, 3, <f32>coefficient<T>(gate, 3, 0, 4, transposed));
+    c1 = f32x4.replace_lane(c1, 0, <f32>coefficient<T>(gate, 0, 1, 4, transposed)); c1 = f32x4.replace_lane(c1, 1, <f32>coefficient<T>(gate, 1, 1, 4, transposed));
+    c1 = f32x4.replace_lane(c1, 2, <f32>coefficient<T>(gate, 2, 1, 4, transposed)); c1 = f32x4.replace_lane(c1, 3, <f32>coefficient<T>(gate, 3, 1, 4, transposed));
+    c2 = f32x4.replace_lane(c2, 0, <f32>coefficient<T>(gate, 0, 2, 4, transposed)); c2 = f32x4.replace_lane(c2, 1, <f32>coefficient<T>(gate, 1, 2, 4, transposed));
+    c2 = f32x4.replace_lane(c2, 2, <f32>coefficient<T>(gate, 2, 2, 4, transposed)); c2 = f32x4.replace_lane(c2, 3, <f32>coefficient<T>(gate, 3, 2, 4, transposed));
+    c3 = f32x4.replace_lane(c3, 0, <f32>coefficient<T>(gate, 0, 3, 4, transposed)); c3 = f32x4.replace_lane(c3, 1, <f32>coefficient<T>(gate, 1, 3, 4, transposed));
+    c3 = f32x4.replace_lane(c3, 2, <f32>coefficient<T>(gate, 2, 3, 4, transposed)); c3 = f32x4.replace_lane(c3, 3, <f32>coefficient<T>(gate, 3, 3, 4, transposed));
+    let a = 0;
+    // Four rows at a time: a 4x4 transpose makes v_i = [s(a..a+3, i)], out_o = Σ_i G[o,i]·v_i.
+    for (; a + 4 <= A; a += 4) {
+      const s = state + (<usize>a << 4);
+      const r0 = v128.load(s), r1 = v128.load(s, 16), r2 = v128.load(s, 32), r3 = v128.load(s, 48);
+      let t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+      let t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+      const v0 = i32x4.shuffle(t0, t1, 0, 1, 4, 5), v1 = i32x4.shuffle(t0, t1, 2, 3, 6, 7);
+      const v2 = i32x4.shuffle(t2, t3, 0, 1, 4, 5), v3 = i32x4.shuffle(t2, t3, 2, 3, 6, 7);
+      const o0 = combine4(gate, 0, transposed, v0, v1, v2, v3);
+      const o1 = combine4(gate, 1, transposed, v0, v1, v2, v3);
+      const o2 = combine4(gate, 2, transposed, v0, v1, v2, v3);
+      const o3 = combine4(gate, 3, transposed, v0, v1, v2, v3);
+      t0 = i32x4.shuffle(o0, o1, 0, 4, 1, 5); t1 = i32x4.shuffle(o2, o3, 0, 4, 1, 5);
+      t2 = i32x4.shuffle(o0, o1, 2, 6, 3, 7); t3 = i32x4.shuffle(o2, o3, 2, 6, 3, 7);
+      const d = out + (<usize>a << 4);
+      v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+      v128.store(d, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
+      v128.store(d, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
+      v128.store(d, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
+    }
+    for (; a < A; a++) {
+      const s = state + (<usize>a << 4);
+      const r01 = madd<f32>(v128.load32_splat(s, 4), c1, f32x4.mul(v128.load32_splat(s), c0));
+      const r23 = madd<f32>(v128.load32_splat(s, 12), c3, f32x4.mul(v128.load32_splat(s, 8), c2));
+      v128.store(out + (<usize>a << 4), f32x4.add(r01, r23));
+    }
+  } else {
+    // float64: a row is two vectors; columns of G likewise (lo = rows 0-1, hi = rows 2-3).
+    const c0lo = f64x2.replace_lane(f64x2.splat(<f64>coefficient<T>(gate, 0, 0, 4, transposed)), 1, <f64>coefficient<T>(gate, 1, 0, 4, transposed));
+    const c0hi = f64x2.replace_lane(f64x2.splat(<f64>coefficient<T>(gate, 2, 0, 4, transposed)), 1, <f64>coefficient<T>(gate, 3, 0, 4, transposed));
+    const c1lo = f64x2.replace_lane(f64x2.splat(<f64>coefficient<T>(gate, 0, 1, 4, transposed)), 1, <f64>coefficient<T>(gate, 1, 1, 4, transposed));
+    const c1hi = f64x2.replace_lane(f64x2.splat(<f64>coefficient<T>(gate, 2, 1, 4, transposed)), 1, <f64>coefficient<T>(gate, 3, 1, 4, transposed));
+    const c2lo = f64x2.replace_lane(f64x2.splat(<f64>coefficient<T>(gate, 0, 2, 4, transposed)), 1, <f64>coefficient<T>(gate, 1, 2, 4, transposed));
+    const c2hi = f64x2.replace_lane(f64x2.splat(<f64>coefficient<T>(gate, 2, 2, 4, transposed)), 1, <f64>coefficient<T>(gate, 3, 2, 4, transposed));
+    const c3lo = f64x2.replace_lane(f64x2.splat(<f64>coefficient<T>(gate, 0, 3, 4, transposed)), 1, <f64>coefficient<T>(gate, 1, 3, 4, transposed));
+    const c3hi = f64x2.replace_lane(f64x2.splat(<f64>coefficient<T>(gate, 2, 3, 4, transposed)), 1, <f64>coefficient<T>(gate, 3, 3, 4, transposed));
+    for (let a = 0; a < A; a++) {
+      const s = state + (<usize>a << 5);
+      const x0 = v128.load64_splat(s), x1 = v128.load64_splat(s, 8), x2 = v128.load64_splat(s, 16), x3 = v128.load64_splat(s, 24);
+      const d = out + (<usize>a << 5);
+      v128.store(d, madd<f64>(x3, c3lo, madd<f64>(x2, c2lo, madd<f64>(x1, c1lo, f64x2.mul(x0, c0lo)))));
+      v128.store(d, madd<f64>(x3, c3hi, madd<f64>(x2, c2hi, madd<f64>(x1, c1hi, f64x2.mul(x0, c0hi)))), 16);
+    }
+  }
+}
+
+// D = 4, B = 2, float32: two rows a, a+1 at a time. Row a is [s(i=0,b=0..1) s(1,·) | s(2,·) s(3,·)];
+// v_i = [s(a,i,0) s(a,i,1) s(a+1,i,0) s(a+1,i,1)] gathers one i of both rows (64-bit shuffles),
+// out_o = Σ_i G[o,i]·v_i, and the outputs are shuffled back into the two rows. Coefficients are
+// broadcast from memory (16 live coefficients would spill).
+@inline
+function applyRowsB2F32(out: usize, state: usize, gate: usize, A: i32, transposed: bool): void {
+  let a = 0;
+  for (; a + 2 <= A; a += 2) {
+    const s = state + (<usize>a << 5);
+    const p0 = v128.load(s), p1 = v128.load(s, 16), q0 = v128.load(s, 32), q1 = v128.load(s, 48);
+    const v0 = i64x2.shuffle(p0, q0, 0, 2), v1 = i64x2.shuffle(p0, q0, 1, 3);
+    const v2 = i64x2.shuffle(p1, q1, 0, 2), v3 = i64x2.shuffle(p1, q1, 1, 3);
+    const o0 = combine4(gate, 0, transposed, v0, v1, v2, v3);
+    const o1 = combine4(gate, 1, transposed, v0, v1, v2, v3);
+    const o2 = combine4(gate, 2, transposed, v0, v1, v2, v3);
+    const o3 = combine4(gate, 3, transposed, v0, v1, v2, v3);
+    const d = out + (<usize>a << 5);
+    v128.store(d, i64x2.shuffle(o0, o1, 0, 2));
+    v128.store(d, i64x2.shuffle(o2, o3, 0, 2), 16);
+    v128.store(d, i64x2.shuffle(o0, o1, 1, 3), 32);
+    v128.store(d, i64x2.shuffle(o2, o3, 1, 3), 48);
+  }
+  if (a < A) applyGateScalar<f32>(out + (<usize>a << 5), state + (<usize>a << 5), gate, A - a, 4, 2, transposed);
+}
+
+// Σ_i G[o,i]·v_i with G broadcast from memory (two chains of two).
+@inline
+function combine4(gate: usize, o: i32, transposed: bool, v0: v128, v1: v128, v2: v128, v3: v128): v128 {
+  const g0 = f32x4.splat(coefficient<f32>(gate, o, 0, 4, transposed)), g1 = f32x4.splat(coefficient<f32>(gate, o, 1, 4, transposed));
+  const g2 = f32x4.splat(coefficient<f32>(gate, o, 2, 4, transposed)), g3 = f32x4.splat(coefficient<f32>(gate, o, 3, 4, transposed));
+  return f32x4.add(madd<f32>(g1, v1, f32x4.mul(g0, v0)), madd<f32>(g3, v3, f32x4.mul(g2, v2)));
+}
+
+/** out = G·state along the middle axis of [A, D, B] (Gᵀ when transposed). out must not alias state. */
+export function applyGate<T>(out: usize, state: usize, gate: usize, A: i32, D: i32, B: i32, transposed: bool): void {
+  const L = lanes<T>();
+  if (D == 4 && B % L == 0) {
+    applyHalf<T>(out, state, gate, 0, A, B, transposed, 0);
+    applyHalf<T>(out, state, gate, 0, A, B, transposed, 2);
+  } else if (D == 4 && B == 1) {
+    applyRowsB1<T>(out, state, gate, A, transposed);
+  } else if (D == 4 && B == 2 && sizeof<T>() == 4) {
+    applyRowsB2F32(out, state, gate, A, transposed);
+  } else {
+    applyGateScalar<T>(out, state, gate, A, D, B, transposed);
+  }
+}
+
+function gateGradientScalar<T>(dGate: usize, gOut: usize, state: usize, A: i32, D: i32, B: i32): void {
+  for (let o = 0; o < D; o++) {
+    for (let i = 0; i < D; i++) {
+      let s: f64 = 0;
+      for (let a = 0; a < A; a++) {
+        const base = <usize>a * D * B;
+        for (let b = 0; b < B; b++) {
+          s += <f64>load<T>(at<T>(gOut, base + <usize>(o * B + b))) * <f64>load<T>(at<T>(state, base + <usize>(i * B + b)));
+        }
+      }
+      store<T>(at<T>(dGate, <usize>(o * D + i)), <T>s);
+    }
+  }
+}
+
+@inline
+function hsum<T>(v: v128): T {
+  if (sizeof<T>() == 4) {
+    return <T>(f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+  }
+  return <T>(f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1));
+}
+
+// D = 4, B a multiple of the lane count: dG rows o0, o0 + 1 over rows a0 .. a0 + count as 8
+// vector accumulators, stored (or added, when `accumulate`) at the end.
+@inline
+function gradientHalf<T>(dGate: usize, gOut: usize, state: usize, a0: i32, count: i32, B: i32, o0: i32, accumulate: bool): void {
+  const L = lanes<T>();
+  let a00 = v128.splat<T>(0), a01 = v128.splat<T>(0), a02 = v128.splat<T>(0), a03 = v128.splat<T>(0);
+  let a10 = v128.splat<T>(0), a11 = v128.splat<T>(0), a12 = v128.splat<T>(0), a13 = v128.splat<T>(0);
+  const rowBytes = <usize>B * sizeof<T>();
+  for (let a = a0; a < a0 + count; a++) {
+    const s0 = at<T>(state, <usize>a * 4 * B);
+    const s1 = s0 + rowBytes, s2 = s1 + rowBytes, s3 = s2 + rowBytes;
+    const g0 = at<T>(gOut, <usize>(a * 4 + o0) * B);
+    const g1 = g0 + rowBytes;
+    for (let b = 0; b < B; b += L) {
+      const off = <usize>b * sizeof<T>();
+      const x0 = v128.load(s0 + off), x1 = v128.load(s1 + off), x2 = v128.load(s2 + off), x3 = v128.load(s3 + off);
+      const y0 = v128.load(g0 + off), y1 = v128.load(g1 + off);
+      a00 = madd<T>(y0, x0, a00); a01 = madd<T>(y0, x1, a01); a02 = madd<T>(y0, x2, a02); a03 = madd<T>(y0, x3, a03);
+      a10 = madd<T>(y1, x0, a10); a11 = madd<T>(y1, x1, a11); a12 = madd<T>(y1, x2, a12); a13 = madd<T>(y1, x3, a13);
+    }
+  }
+  const d0 = at<T>(dGate, <usize>o0 * 4);
+  const d1 = at<T>(d0, 4);
+  storeSum<T>(d0, a00, accumulate); storeSum<T>(at<T>(d0, 1), a01, accumulate);
+  storeSum<T>(at<T>(d0, 2), a02, accumulate); storeSum<T>(at<T>(d0, 3), a03, accumulate);
+  storeSum<T>(d1, a10, accumulate); storeSum<T>(at<T>(d1, 1), a11, accumulate);
+  storeSum<T>(at<T>(d1, 2), a12, accumulate); storeSum<T>(at<T>(d1, 3), a13, accumulate);
+}
+
+@inline
+function storeSum<T>(ptr: usize, v: v128, accumulate: bool): void {
+  store<T>(ptr, accumulate ? load<T>(ptr) + hsum<T>(v) : hsum<T>(v));
+}
+
+// D = 4, B = 1: dG[o, :] = Σ_a gOut(a, o)·state row a.
+@inline
+function gradientRowsB1<T>(dGate: usize, gOut: usize, state: usize, A: i32): void {
+  if (sizeof<T>() == 4) {
+    let r0 = f32x4.splat(0), r1 = f32x4.splat(0), r2 = f32x4.splat(0), r3 = f32x4.splat(0);
+    for (let a = 0; a < A; a++) {
+      const x = v128.load(state + (<usize>a << 4));
+      const g = gOut + (<usize>a << 4);
+      r0 = madd<f32>(v128.load32_splat(g), x, r0);
+      r1 = madd<f32>(v128.load32_splat(g, 4), x, r1);
+      r2 = madd<f32>(v128.load32_splat(g, 8), x, r2);
+      r3 = madd<f32>(v128.load32_splat(g, 12), x, r3);
+    }
+    v128.store(dGate, r0); v128.store(dGate, r1, 16); v128.store(dGate, r2, 32); v128.store(dGate, r3, 48);
+  } else {
+    let r0lo = f64x2.splat(0), r0hi = f64x2.splat(0), r1lo = f64x2.splat(0), r1hi = f64x2.splat(0);
+    let r2lo = f64x2.splat(0), r2hi = f64x2.splat(0), r3lo = f64x2.splat(0), r3hi = f64x2.splat(0);
+    for (let a = 0; a < A; a++) {
+      const s = state + (<usize>a << 5);
+      const lo = v128.load(s), hi = v128.load(s, 16);
+      const g = gOut + (<usize>a << 5);
+      let y = v128.load64_splat(g);
+      r0lo = madd<f64>(y, lo, r0lo); r0hi = madd<f64>(y, hi, r0hi);
+      y = v128.load64_splat(g, 8);
+      r1lo = madd<f64>(y, lo, r1lo); r1hi = madd<f64>(y, hi, r1hi);
+      y = v128.load64_splat(g, 16);
+      r2lo = madd<f64>(y, lo, r2lo); r2hi = madd<f64>(y, hi, r2hi);
+      y = v128.load64_splat(g, 24);
+      r3lo = madd<f64>(y, lo, r3lo); r3hi = madd<f64>(y, hi, r3hi);
+    }
+    v128.store(dGate, r0lo); v128.store(dGate, r0hi, 16); v128.store(dGate, r1lo, 32); v128.store(dGate, r1hi, 48);
+    v128.store(dGate, r2lo, 64); v128.store(dGate, r2hi, 80); v128.store(dGate, r3lo, 96); v128.store(dGate, r3hi, 112);
+  }
+}
+
+// D = 4, B = 2, float32: gOut pairs g(o, 0..1) broadcast to both halves multiply the state row's
+// (i, b) pairs; lanes (0,1) of accumulator [o][h] sum to dG[o, 2h] and lanes (2,3) to dG[o, 2h+1].
+@inline
+function gradientRowsB2F32(dGate: usize, gOut: usize, state: usize, A: i32): void {
+  let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+  let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+  for (let a = 0; a < A; a++) {
+    const s = state + (<usize>a << 5);
+    const p0 = v128.load(s), p1 = v128.load(s, 16);
+    const g = gOut + (<usize>a << 5);
+    const q0 = v128.load(g), q1 = v128.load(g, 16);
+    let y = i32x4.shuffle(q0, q0, 0, 1, 0, 1);
+    a00 = madd<f32>(y, p0, a00); a01 = madd<f32>(y, p1, a01);
+    y = i32x4.shuffle(q0, q0, 2, 3, 2, 3);
+    a10 = madd<f32>(y, p0, a10); a11 = madd<f32>(y, p1, a11);
+    y = i32x4.shuffle(q1, q1, 0, 1, 0, 1);
+    a20 = madd<f32>(y, p0, a20); a21 = madd<f32>(y, p1, a21);
+    y = i32x4.shuffle(q1, q1, 2, 3, 2, 3);
+    a30 = madd<f32>(y, p0, a30); a31 = madd<f32>(y, p1, a31);
+  }
+  storePairSums(dGate, a00, a01);
+  storePairSums(dGate + 16, a10, a11);
+  storePairSums(dGate + 32, a20, a21);
+  storePairSums(dGate + 48, a30, a31);
+}
+
+@inline
+function storePairSums(row: usize, lo: v128, hi: v128): void {
+  store<f32>(row, f32x4.extract_lane(lo, 0) + f32x4.extract_lane(lo, 1));
+  store<f32>(row, f32x4.extract_lane(lo, 2) + f32x4.extract_lane(lo, 3), 4);
+  store<f32>(row, f32x4.extract_lane(hi, 0) + f32x4.extract_lane(hi, 1), 8);
+  store<f32>(row, f32x4.extract_lane(hi, 2) + f32x4.extract_lane(hi, 3), 12);
+}
+
+/** dG[o, i] = Σ_{a,b} gOut[a, o, b]·state[a, i, b] (overwrites dGate, D x D). */
+export function gateGradient<T>(dGate: usize, gOut: usize, state: usize, A: i32, D: i32, B: i32): void {
+  const L = lanes<T>();
+  if (D == 4 && B % L == 0) {
+    gradientHalf<T>(dGate, gOut, state, 0, A, B, 0, false);
+    gradientHalf<T>(dGate, gOut, state, 0, A, B, 2, false);
+  } else if (D == 4 && B == 1) {
+    gradientRowsB1<T>(dGate, gOut, state, A);
+  } else if (D == 4 && B == 2 && sizeof<T>() == 4) {
+    gradientRowsB2F32(dGate, gOut, state, A);
+  } else {
+    gateGradientScalar<T>(dGate, gOut, state, A, D, B);
+  }
+}
+
+// Blocks of at least this many elements per row are fused: both gradients are computed block by
+// block while the block is in L1; smaller blocks take two passes (over data that fits in L2).
+const FUSE_MIN_ROW = 256;
+
+/**
+ * The backward of out = G·state for one gate: dState = Gᵀ·gOut and dG as in gateGradient, in one
+ * call (dState must not alias gOut).
+ */
+export function gateBackward<T>(dState: usize, dGate: usize, gOut: usize, state: usize, gate: usize, A: i32, D: i32, B: i32): void {
+  if (D == 4 && B % lanes<T>() == 0 && B >= FUSE_MIN_ROW) {
+    for (let o = 0; o < 16; o++) store<T>(at<T>(dGate, o), <T>0);
+    for (let a = 0; a < A; a++) {
+      applyHalf<T>(dState, gOut, gate, a, 1, B, true, 0);
+      applyHalf<T>(dState, gOut, gate, a, 1, B, true, 2);
+      gradientHalf<T>(dGate, gOut, state, a, 1, B, 0, true);
+      gradientHalf<T>(dGate, gOut, state, a, 1, B, 2, true);
+    }
+    return;
+  }
+  applyGate<T>(dState, gOut, gate, A, D, B, true);
+  gateGradient<T>(dGate, gOut, state, A, D, B);
+}

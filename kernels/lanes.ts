@@ -1,0 +1,39 @@
+// Helpers shared by the elementwise kernels: element addressing, lane counts, and the partial
+// vector load/store that lets a scalar tail run through the same vector code as the body (so an
+// element's result never depends on its position in the array).
+
+@inline
+export function lanes<T>(): i32 {
+  return <i32>(16 / sizeof<T>());
+}
+
+@inline
+export function at<T>(base: usize, index: usize): usize {
+  return base + index * sizeof<T>();
+}
+
+/** Loads the first `count` (< lanes) elements at ptr into a vector; other lanes are zero. */
+@inline
+export function loadPartial<T>(ptr: usize, count: i32): v128 {
+  let v = i32x4.splat(0);
+  if (sizeof<T>() == 4) {
+    v = f32x4.replace_lane(v, 0, load<f32>(ptr));
+    if (count > 1) v = f32x4.replace_lane(v, 1, load<f32>(ptr, 4));
+    if (count > 2) v = f32x4.replace_lane(v, 2, load<f32>(ptr, 8));
+  } else {
+    v = f64x2.replace_lane(v, 0, load<f64>(ptr));
+  }
+  return v;
+}
+
+/** Stores the first `count` (< lanes) lanes of v at ptr. */
+@inline
+export function storePartial<T>(ptr: usize, v: v128, count: i32): void {
+  if (sizeof<T>() == 4) {
+    store<f32>(ptr, f32x4.extract_lane(v, 0));
+    if (count > 1) store<f32>(ptr, f32x4.extract_lane(v, 1), 4);
+    if (count > 2) store<f32>(ptr, f32x4.extract_lane(v, 2), 8);
+  } else {
+    store<f64>(ptr, f64x2.extract_lane(v, 0));
+  }
+}
