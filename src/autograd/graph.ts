@@ -1,0 +1,86 @@
+// The recorded graph: one Node per differentiable primitive application, and the grad mode that
+// decides whether operations record at all.
+
+import type { Tensor } from '../tensor.js';
+
+/** Every primitive with a backward rule; src/autograd/rules.ts has exactly these keys. */
+export const PRIMITIVES = [
+  'neg', 'exp', 'log', 'sqrt', 'abs', 'tanh', 'sigmoid', 'relu', 'leakyRelu', 'powScalar',
+  'add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow',
+  'reluBackward', 'leakyReluBackward', 'tanhBackward', 'sigmoidBackward',
+  'sum', 'mean', 'max',
+  'reshape', 'permute', 'expand', 'slice', 'sliceScatter', 'concat', 'pad',
+  'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'where',
+  'matmul', 'astype', 'diagonal', 'diagonalScatter', 'circuit',
+  'conv2d', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d',
+] as const;
+export type PrimitiveName = (typeof PRIMITIVES)[number];
+
+export class Node {
+  /** Storage versions of the inputs and the output when recorded (to detect in-place edits). */
+  readonly inputVersions: number[];
+  readonly outputVersion: number;
+  /** Set once backward() has run through this node without retainGraph. */
+  freed = false;
+
+  constructor(
+    readonly op: PrimitiveName,
+    public inputs: Tensor[],
+    public output: Tensor | null,
+    public saved: unknown,
+  ) {
+    this.inputVersions = inputs.map((t) => t.storage!.version);
+    this.outputVersion = output!.storage!.version;
+  }
+
+  /** Drops the references that only backward() needed; saved data with a release() hook frees its own storage. */
+  free(): void {
+    const saved = this.saved as { release?: () => void } | undefined;
+    if (saved !== null && typeof saved === 'object' && typeof saved.release === 'function') saved.release();
+    this.freed = true;
+    this.inputs = [];
+    this.output = null;
+    this.saved = undefined;
+  }
+}
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs fn with grad mode on or off, restoring the previous mode afterwards. */
+export function withGradMode<T>(enabled: boolean, fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = enabled;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/**
+ * Runs fn without recording operations for backward() (evaluation, optimizer updates).
+ *
+ * @example
+ * noGrad(() => w.addInPlace(w.grad!, -0.1));
+ */
+export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+
+/** Runs fn with recording on, even inside noGrad. */
+export function enableGrad<T>(fn: () => T): T {
+  return withGradMode(true, fn);
+}
+
+/** Records a primitive application when grad mode is on and an input requires gradients. */
+export function record(op: PrimitiveName, inputs: Tensor[], output: Tensor, saved?: unknown): Tensor {
+  if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
+    output.node = new Node(op, inputs, output, saved);
+    output.requiresGrad = true;
+  }
+  return output;
+}

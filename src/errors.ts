@@ -1,0 +1,33 @@
+// The error classes users can catch. Every message names the operation first, then what was
+// expected and what came, e.g. `matmul: inner dimensions differ: [3,4] @ [5,6]`.
+
+/** Base class of every error the engine throws on purpose. */
+export class AdtnError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Shapes that do not fit the operation (mismatched, wrong rank, wrong size). */
+export class ShapeError extends AdtnError {}
+
+/** A dtype that the operation does not accept, or two operands whose dtypes differ. */
+export class DtypeError extends AdtnError {}
+
+/** An argument of the wrong kind or out of range (an axis, an index, a seed, an option). */
+export class ArgumentError extends AdtnError {}
+
+/** A file or byte stream that is truncated, corrupt, or not of the expected format. */
+export class DataFormatError extends AdtnError {}
+
+/** WebAssembly memory cannot hold the request (the wasm32 limit is 4 GiB). */
+export class OutOfMemoryError extends AdtnError {}
+
+/** A tensor whose storage has been released (disposed, or freed by its scope) was used. */
+export class ReleasedTensorError extends AdtnError {}
+
+/** Formats a shape as `[3,4]` for messages. */
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}

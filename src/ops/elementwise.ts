@@ -1,0 +1,151 @@
+// Elementwise operations: unary maps, binary operations with numpy broadcasting, comparisons,
+// the fused backward rules of activations, and dtype conversion.
+
+import { Tensor, type TensorLike } from '../tensor.js';
+import { kernels } from '../backend/engine.js';
+import { BinaryOp, UnaryOp, type BinaryOpName, type UnaryOpName } from '../backend/kernel-codes.js';
+import { record, type PrimitiveName } from '../autograd/graph.js';
+import { parseDtype, type Dtype } from '../tensor/dtype.js';
+import { broadcastShapes, broadcastStrides, mergeAxes } from '../tensor/shape.js';
+import { kernelsFor } from './kernel-set.js';
+import { checkFinite, operand, operandPair } from './operand.js';
+
+// --- kernels ---------------------------------------------------------------------------------
+
+/** @internal out = f(x), elementwise, not recorded. */
+export function unaryForward(op: UnaryOpName, x: Tensor, origin: string, param = 0, param2 = 0): Tensor {
+  const out = Tensor.empty(x.shape, x.dtype, origin);
+  if (x.size > 0) kernelsFor(x.dtype).unary(UnaryOp[op], out.ptr, x.ptr, x.size, param, param2);
+  return out;
+}
+
+/** @internal out = a ∘ b with broadcasting, not recorded. */
+export function binaryForward(op: BinaryOpName, a: Tensor, b: Tensor, origin: string, param = 0): Tensor {
+  const shape = broadcastShapes(origin, a.shape, b.shape);
+  const out = Tensor.empty(shape, a.dtype, origin);
+  if (out.size === 0) return out;
+  const merged = mergeAxes(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)]);
+  const desc = kernels().descriptor(merged.shape, merged.strides[0]!, merged.strides[1]!);
+  kernelsFor(a.dtype).binary(BinaryOp[op], out.ptr, a.ptr, b.ptr, merged.shape.length, desc, param);
+  return out;
+}
+
+function unaryPrimitive(op: PrimitiveName & UnaryOpName, x: Tensor, param = 0): Tensor {
+  const t = operand(op, x);
+  return record(op, [t], unaryForward(op, t, op, param), param);
+}
+
+function binaryPrimitive(name: PrimitiveName, kernelOp: BinaryOpName, a: TensorLike, b: TensorLike): Tensor {
+  const [ta, tb] = operandPair(name, a, b);
+  return record(name, [ta, tb], binaryForward(kernelOp, ta, tb, name));
+}
+
+// --- unary -------------------------------------------------------------------------------------
+
+export function neg(x: Tensor): Tensor { return unaryPrimitive('neg', x); }
+export function exp(x: Tensor): Tensor { return unaryPrimitive('exp', x); }
+/** Natural logarithm (log 0 = -inf, log of a negative number = NaN). */
+export function log(x: Tensor): Tensor { return unaryPrimitive('log', x); }
+export function sqrt(x: Tensor): Tensor { return unaryPrimitive('sqrt', x); }
+/** |x|; its gradient at 0 is 0. */
+export function abs(x: Tensor): Tensor { return unaryPrimitive('abs', x); }
+export function tanh(x: Tensor): Tensor { return unaryPrimitive('tanh', x); }
+export function sigmoid(x: Tensor): Tensor { return unaryPrimitive('sigmoid', x); }
+/** max(x, 0); its gradient at 0 is 0. */
+export function relu(x: Tensor): Tensor { return unaryPrimitive('relu', x); }
+
+/** x for x > 0, slope·x otherwise. */
+export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
+  return unaryPrimitive('leakyRelu', x, checkFinite('leakyRelu', slope, 'slope'));
+}
+
+/** x^p for a number p (the kernel has fast paths for p = 2, 0.5, -1 and 1). */
+export function powScalar(x: Tensor, p: number): Tensor {
+  const t = operand('pow', x);
+  const exponent = checkFinite('pow', p, 'exponent');
+  let out: Tensor;
+  if (exponent === 2) out = unaryForward('square', t, 'pow');
+  else if (exponent === 0.5) out = unaryForward('sqrt', t, 'pow');
+  else if (exponent === -1) out = unaryForward('reciprocal', t, 'pow');
+  else if (exponent === 1) out = unaryForward('affine', t, 'pow', 1, 0);
+  else out = unaryForward('powScalar', t, 'pow', exponent);
+  return record('powScalar', [t], out, exponent);
+}
+
+export function square(x: Tensor): Tensor { return powScalar(x, 2); }
+
+// --- binary ----------------------------------------------------------------------------------
+
+/** a + b with numpy broadcasting; either operand may be a number. */
+export function add(a: TensorLike, b: TensorLike): Tensor { return binaryPrimitive('add', 'add', a, b); }
+export function sub(a: TensorLike, b: TensorLike): Tensor { return binaryPrimitive('sub', 'sub', a, b); }
+export function mul(a: TensorLike, b: TensorLike): Tensor { return binaryPrimitive('mul', 'mul', a, b); }
+export function div(a: TensorLike, b: TensorLike): Tensor { return binaryPrimitive('div', 'div', a, b); }
+/** Elementwise maximum (NaN propagates); at ties the gradient goes to a. */
+export function maximum(a: TensorLike, b: TensorLike): Tensor { return binaryPrimitive('maximum', 'max', a, b); }
+/** Elementwise minimum (NaN propagates); at ties the gradient goes to a. */
+export function minimum(a: TensorLike, b: TensorLike): Tensor { return binaryPrimitive('minimum', 'min', a, b); }
+
+/** a^b elementwise; with a number exponent this is powScalar. */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  if (typeof b === 'number' && typeof a !== 'number') return powScalar(a, b);
+  return binaryPrimitive('pow', 'pow', a, b);
+}
+
+// --- comparisons (not differentiable: 1 where true, 0 elsewhere) -------------------------------
+
+function compare(op: BinaryOpName, a: TensorLike, b: TensorLike): Tensor {
+  const [ta, tb] = operandPair(op, a, b);
+  return binaryForward(op, ta, tb, op);
+}
+
+export function gt(a: TensorLike, b: TensorLike): Tensor { return compare('gt', a, b); }
+export function ge(a: TensorLike, b: TensorLike): Tensor { return compare('ge', a, b); }
+export function lt(a: TensorLike, b: TensorLike): Tensor { return compare('lt', a, b); }
+export function le(a: TensorLike, b: TensorLike): Tensor { return compare('le', a, b); }
+export function eq(a: TensorLike, b: TensorLike): Tensor { return compare('eq', a, b); }
+export function ne(a: TensorLike, b: TensorLike): Tensor { return compare('ne', a, b); }
+
+// --- fused activation backward rules (primitives themselves, so they can be differentiated) ------
+
+/** @internal grad·[x > 0] */
+export function reluBackward(g: Tensor, x: Tensor): Tensor {
+  return record('reluBackward', [g, x], binaryForward('reluBackward', g, x, 'reluBackward'));
+}
+
+/** @internal grad·(x > 0 ? 1 : slope) */
+export function leakyReluBackward(g: Tensor, x: Tensor, slope: number): Tensor {
+  return record('leakyReluBackward', [g, x], binaryForward('leakyReluBackward', g, x, 'leakyReluBackward', slope), slope);
+}
+
+/** @internal grad·(1 - y²) */
+export function tanhBackward(g: Tensor, y: Tensor): Tensor {
+  return record('tanhBackward', [g, y], binaryForward('tanhBackward', g, y, 'tanhBackward'));
+}
+
+/** @internal grad·y·(1 - y) */
+export function sigmoidBackward(g: Tensor, y: Tensor): Tensor {
+  return record('sigmoidBackward', [g, y], binaryForward('sigmoidBackward', g, y, 'sigmoidBackward'));
+}
+
+// --- dtype ---------------------------------------------------------------------------------------
+
+/** A copy converted to another dtype (float64 -> float32 rounds to nearest); differentiable. */
+export function astype(x: Tensor, dtype: Dtype): Tensor {
+  const t = operand('astype', x);
+  const target = parseDtype('astype', dtype);
+  const out = Tensor.empty(t.shape, target, 'astype');
+  if (t.size > 0) {
+    const k = kernels().kernels;
+    if (t.dtype === target) kernels().u8.copyWithin(out.ptr, t.ptr, t.ptr + t.size * (target === 'float32' ? 4 : 8));
+    else if (target === 'float64') k.castF32ToF64(out.ptr, t.ptr, t.size);
+    else k.castF64ToF32(out.ptr, t.ptr, t.size);
+  }
+  return record('astype', [t], out);
+}
+
+/** A copy with its own storage; differentiable (the gradient passes through). */
+export function clone(x: Tensor): Tensor {
+  const t = operand('clone', x);
+  return astype(t, t.dtype);
+}

@@ -1,0 +1,121 @@
+// Memory lifecycle: a training loop without any manual disposal runs in flat memory; dispose,
+// tidy, keep and garbage collection release storage as documented.
+
+import { describe, expect, it } from 'vitest';
+import { memoryStats, noGrad, ones, randn, tidy, zeros, type Tensor } from '../../src/index.js';
+
+describe('memory lifecycle', () => {
+  it('10,000 steps of a two-layer MLP with inline SGD and no disposal keep bytes in use flat', () => {
+    const X = randn([256, 8], { seed: 1 });
+    const trueW = randn([8, 1], { seed: 2 });
+    const Y = X.matmul(trueW).tanh().keep();
+    const w1 = randn([8, 16], { seed: 3, std: 0.3, requiresGrad: true });
+    const b1 = zeros([16], { requiresGrad: true });
+    const w2 = randn([16, 1], { seed: 4, std: 0.3, requiresGrad: true });
+    const b2 = zeros([1], { requiresGrad: true });
+    const params = [w1, b1, w2, b2];
+    const lr = 0.05;
+    let bytesAt100 = 0;
+    let memoryAt100 = 0;
+    let firstLoss = 0;
+    let lastLoss = 0;
+    for (let step = 1; step <= 10_000; step++) {
+      const start = (step * 32) % 256;
+      const x = X.slice([[start, start + 32]]);
+      const y = Y.slice([[start, start + 32]]);
+      const h = x.matmul(w1).add(b1).relu();
+      const loss = h.matmul(w2).add(b2).sub(y).square().mean();
+      for (const p of params) p.grad = null;
+      loss.backward();
+      noGrad(() => {
+        for (const p of params) p.addInPlace(p.grad!, -lr);
+      });
+      if (step === 1) firstLoss = loss.item();
+      if (step === 100) {
+        bytesAt100 = memoryStats().bytesInUse;
+        memoryAt100 = memoryStats().memoryBytes;
+      }
+      if (step === 10_000) lastLoss = loss.item();
+    }
+    const bytesAt10000 = memoryStats().bytesInUse;
+    console.log(`flat-memory test: bytes in use after step 100: ${bytesAt100}, after step 10,000: ${bytesAt10000}; ` +
+      `memory ${memoryAt100} -> ${memoryStats().memoryBytes} bytes; loss ${firstLoss.toFixed(4)} -> ${lastLoss.toFixed(4)}`);
+    expect(Math.abs(bytesAt10000 - bytesAt100) / bytesAt100).toBeLessThan(0.01);
+    expect(memoryStats().memoryBytes).toBe(memoryAt100);
+    expect(lastLoss).toBeLessThan(firstLoss * 0.2);
+  });
+
+  it('results are released two backward() calls after creation unless kept', () => {
+    const w = randn([4], { requiresGrad: true, seed: 1 });
+    const r1 = w.mul(2);
+    const kept = w.mul(3).keep();
+    r1.sum().backward();
+    expect(r1.released).toBe(false); // still readable after the step that made it
+    w.mul(1).sum().backward();
+    expect(r1.released).toBe(true);
+    expect(kept.released).toBe(false);
+    expect(w.released).toBe(false);
+    expect(w.grad!.released).toBe(false);
+  });
+
+  it('a gradient let go by its parameter is released like a result; accumulated gradients are reused in place', () => {
+    const w = randn([4], { requiresGrad: true, seed: 1 });
+    w.mul(w).sum().backward();
+    const g1 = w.grad!;
+    w.mul(w).sum().backward();
+    expect(w.grad).toBe(g1); // accumulated in place
+    w.grad = null;
+    w.sum().backward();
+    w.sum().backward();
+    w.sum().backward();
+    expect(g1.released).toBe(true);
+  });
+
+  it('tidy releases everything created inside except returned and kept tensors', () => {
+    const before = memoryStats().liveBlocks;
+    let inner: Tensor | undefined;
+    let kept: Tensor | undefined;
+    const result = tidy(() => {
+      inner = ones([100]).mul(2);
+      kept = ones([3]).keep();
+      return { value: inner.sum(), list: [ones([2])] };
+    });
+    expect(inner!.released).toBe(true);
+    expect(kept!.released).toBe(false);
+    expect(result.value.item()).toBe(200);
+    expect(result.list[0]!.released).toBe(false);
+    result.value.dispose();
+    result.list[0]!.dispose();
+    kept!.dispose();
+    expect(memoryStats().liveBlocks).toBe(before);
+    expect(() => tidy(() => {
+      ones([5]);
+      throw new Error('boom');
+    })).toThrow('boom');
+    expect(memoryStats().liveBlocks).toBe(before);
+  });
+
+  it('nested tidy hands returned tensors to the outer scope', () => {
+    let escaped: Tensor | undefined;
+    tidy(() => {
+      escaped = tidy(() => ones([2]).add(1));
+      expect(escaped.released).toBe(false);
+    });
+    expect(escaped!.released).toBe(true);
+  });
+
+  it('a tensor that was garbage-collected releases its storage (FinalizationRegistry)', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc === undefined) throw new Error('run with --expose-gc (vitest.config.ts passes it)');
+    const before = memoryStats().bytesInUse;
+    (() => {
+      for (let i = 0; i < 50; i++) ones([1000]);
+    })();
+    expect(memoryStats().bytesInUse).toBeGreaterThan(before + 50 * 4000 - 1);
+    for (let attempt = 0; attempt < 20 && memoryStats().bytesInUse > before; attempt++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(memoryStats().bytesInUse).toBeLessThanOrEqual(before);
+  });
+});
