@@ -1,0 +1,118 @@
+// The ADTN generator: shapes, parameter counts, padding, the fused circuit against a generic
+// einsum implementation, gradients in float64 (with and without checkpoint recomputation).
+
+import { describe, expect, it } from 'vitest';
+import {
+  AdtnGenerator, applyCircuit, brickWall, einsum, gradcheck, randn, sitesFor, tensor, type CircuitSpec, type Tensor,
+} from '../../src/index.js';
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+
+// The same circuit through the generic path: the state as a [d]*Q tensor, each gate an einsum.
+function circuitByEinsum(state: Tensor, gates: Tensor, spec: CircuitSpec): Tensor {
+  const d = spec.localDim;
+  const Q = spec.sites;
+  let psi = state.reshape(new Array(Q).fill(d));
+  for (const step of spec.steps) {
+    if (step.kind === 'activation') {
+      psi = step.activation === 'relu' ? psi.relu() : step.activation === 'tanh' ? psi.tanh()
+        : step.activation === 'sigmoid' ? psi.sigmoid() : step.activation === 'leakyRelu' ? psi.leakyRelu(step.slope) : psi;
+      continue;
+    }
+    const q = step.site;
+    const inLabels = LETTERS.slice(0, Q);
+    const o1 = 'y', o2 = 'z';
+    const gate = gates.slice([step.gate]).reshape([d, d, d, d]);
+    const outLabels = inLabels.slice(0, q) + o1 + o2 + inLabels.slice(q + 2);
+    psi = einsum(`${inLabels},${o1}${o2}${inLabels[q]}${inLabels[q + 1]}->${outLabels}`, psi, gate);
+  }
+  return psi.reshape([d ** Q]);
+}
+
+describe('AdtnGenerator', () => {
+  it('has the paper\'s parameter count and pads non-power-of-two shapes', () => {
+    const g = new AdtnGenerator([256, 256], { depth: 8, seed: 1 });
+    expect(g.sites).toBe(16);
+    expect(g.gates.shape).toEqual([8 * 15, 4, 4]);
+    expect(g.numParameters()).toBe(16 * 8 * 15 + 1);
+    expect(g.generate().shape).toEqual([256, 256]);
+    const odd = new AdtnGenerator([3, 5], { depth: 2, scale: 'none', seed: 2 });
+    expect(odd.sites).toBe(4); // 15 entries padded to 16
+    expect(odd.numParameters()).toBe(16 * 2 * 3);
+    expect(odd.generate().shape).toEqual([3, 5]);
+    expect(sitesFor(1, 2)).toBe(2);
+    expect(sitesFor(7840, 2)).toBe(13);
+    expect(new AdtnGenerator([10], { localDim: 3, depth: 1 }).sites).toBe(3);
+  });
+
+  it('schedules a brick wall: even pairs, odd pairs, activation between layers', () => {
+    const steps = brickWall(5, 2, 'relu', 0.01);
+    expect(steps.map((s) => (s.kind === 'gate' ? `g${s.gate}@${s.site}` : s.activation))).toEqual([
+      'g0@0', 'g1@2', 'g2@1', 'g3@3', 'relu', 'g4@0', 'g5@2', 'g6@1', 'g7@3',
+    ]);
+  });
+
+  it('initial weights have the target standard deviation (Kaiming by default)', () => {
+    const g = new AdtnGenerator([64, 128], { depth: 4, seed: 3 });
+    const w = Array.from(g.generate().toArray());
+    const mean = w.reduce((s, v) => s + v, 0) / w.length;
+    const std = Math.sqrt(w.reduce((s, v) => s + (v - mean) ** 2, 0) / w.length);
+    expect(std).toBeCloseTo(Math.sqrt(2 / 128), 4);
+    const near = new AdtnGenerator([4, 4], { init: 'identity', scale: 'none', noise: 0, depth: 3, activation: 'identity' });
+    expect(Array.from(near.generate().toArray())).toEqual([1, ...new Array(15).fill(0)]); // the initial state
+  });
+
+  describe.each(['float32', 'float64'] as const)('fused circuit against the generic einsum path (%s)', (dtype) => {
+    const cases: [number, number, 'relu' | 'tanh' | 'identity' | 'sigmoid' | 'leakyRelu', number][] = [
+      [5, 2, 'relu', 2], [6, 3, 'tanh', 2], [4, 1, 'identity', 2], [7, 2, 'sigmoid', 2], [5, 2, 'leakyRelu', 2], [3, 2, 'relu', 3],
+    ];
+    it.each(cases)('Q=%i, M=%i, %s, local dimension %i', (Q, M, activation, d) => {
+      const spec: CircuitSpec = { sites: Q, localDim: d, steps: brickWall(Q, M, activation, 0.1) };
+      const gates = randn([M * (Q - 1), d * d, d * d], { dtype, seed: Q * 10 + M, std: 0.6 });
+      const state = randn([d ** Q], { dtype, seed: 99 });
+      const fused = applyCircuit(state, gates, spec).toArray();
+      const generic = circuitByEinsum(state, gates, spec).toArray();
+      const tol = dtype === 'float32' ? 1e-4 : 1e-12;
+      fused.forEach((v, i) => expect(Math.abs(v - generic[i]!)).toBeLessThanOrEqual(tol * (1 + Math.abs(generic[i]!))));
+    });
+  });
+
+  it.each(['relu', 'tanh', 'sigmoid', 'leakyRelu', 'identity'] as const)('passes gradcheck in float64 (Q=4, M=2, %s), state and gates', (activation) => {
+    const spec: CircuitSpec = { sites: 4, localDim: 2, steps: brickWall(4, 2, activation, 0.2) };
+    const gates = randn([6, 4, 4], { dtype: 'float64', seed: 5, std: 0.7, requiresGrad: true });
+    const state = randn([16], { dtype: 'float64', seed: 6, requiresGrad: true });
+    const result = gradcheck((s, g) => applyCircuit(s, g, spec), [state, gates]);
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+  });
+
+  it('gives the same gradients when the backward pass recomputes from checkpoints', () => {
+    const spec: CircuitSpec = { sites: 5, localDim: 2, steps: brickWall(5, 3, 'relu', 0) };
+    const gradients = [Infinity, 1].map((budget) => {
+      const gates = randn([12, 4, 4], { dtype: 'float64', seed: 8, requiresGrad: true });
+      const state = randn([32], { dtype: 'float64', seed: 9, requiresGrad: true });
+      applyCircuit(state, gates, { ...spec, checkpointBytes: budget }).square().sum().backward();
+      return [Array.from(gates.grad!.toArray()), Array.from(state.grad!.toArray())];
+    });
+    expect(gradients[1]).toEqual(gradients[0]);
+    const gates = randn([12, 4, 4], { dtype: 'float64', seed: 8, requiresGrad: true });
+    const checked = gradcheck((g) => applyCircuit(tensor(new Float64Array(32).fill(0.2)), g, { ...spec, checkpointBytes: 1 }), [gates]);
+    expect(checked.ok).toBe(true);
+  });
+
+  it('the generator passes gradcheck through gates and learned scale (float64, padded shape)', () => {
+    const g = new AdtnGenerator([3, 4], { depth: 2, seed: 11, dtype: 'float64' });
+    const result = gradcheck(() => g.generate(), g.parameters());
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+  });
+
+  it('reports clear errors for bad circuits and options', () => {
+    const gates = randn([1, 4, 4]);
+    expect(() => applyCircuit(randn([8]), gates, { sites: 3, localDim: 2, steps: [{ kind: 'gate', gate: 0, site: 2 }] })).toThrow(/does not fit 3 sites/);
+    expect(() => applyCircuit(randn([7]), gates, { sites: 3, localDim: 2, steps: [] })).toThrow(/2\^3 = 8 entries/);
+    expect(() => applyCircuit(randn([8]), gates, { sites: 3, localDim: 2, steps: [{ kind: 'gate', gate: 4, site: 0 }] })).toThrow(/gate index 4/);
+    expect(() => new AdtnGenerator([0, 3])).toThrow(/positive integers/);
+    expect(() => new AdtnGenerator([4], { depth: 0 })).toThrow(/depth/);
+    expect(() => new AdtnGenerator([4], { initialState: [1, 0, 0] })).toThrow(/initialState/);
+    expect(() => new AdtnGenerator([4], { scale: 'big' as never })).toThrow(/scale/);
+  });
+});
