@@ -1,0 +1,117 @@
+// Batches of an in-memory image data set as tensors: bytes become (byte/255 - mean_c) / std_c per
+// channel, samples are shuffled with a seeded generator (a new permutation each epoch, the same on
+// every run), and each batch tensor is an operation result, released with the training step.
+
+import { ArgumentError } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import { kernels } from '../backend/engine.js';
+import { parseDtype, type Dtype } from '../tensor/dtype.js';
+import { RandomGenerator } from '../tensor/random.js';
+import type { ImageDataset } from './dataset.js';
+
+export interface DataLoaderOptions {
+  batchSize: number;
+  shuffle?: boolean;
+  seed?: number;
+  /** Drop a last batch smaller than batchSize. */
+  dropLast?: boolean;
+  /** Per-channel mean and standard deviation of the [0, 1] scaled pixels (default 0 and 1). */
+  mean?: readonly number[];
+  std?: readonly number[];
+  dtype?: Dtype;
+}
+
+export interface Batch {
+  /** [batch, ...sample shape] */
+  x: Tensor;
+  y: Int32Array;
+  /** Index of the batch within the epoch. */
+  index: number;
+}
+
+/**
+ * @example
+ * const loader = new DataLoader(mnist.train, { batchSize: 64, shuffle: true, seed: 1, mean: [0.1307], std: [0.3081] });
+ * for (const { x, y } of loader) { ... }
+ */
+export class DataLoader implements Iterable<Batch> {
+  readonly batchSize: number;
+  private readonly generator: RandomGenerator;
+  private readonly tables: Float64Array[];
+  private readonly dtype: Dtype;
+  private epochs = 0;
+
+  constructor(readonly data: ImageDataset, readonly options: DataLoaderOptions) {
+    const { batchSize } = options;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
+    if (data.labels.length === 0) throw new ArgumentError('DataLoader: the data set is empty');
+    this.batchSize = batchSize;
+    this.generator = new RandomGenerator(options.seed ?? 0);
+    this.dtype = parseDtype('DataLoader', options.dtype);
+    const channels = data.shape[0]!;
+    const mean = options.mean ?? [0];
+    const std = options.std ?? [1];
+    for (const [name, v] of [['mean', mean], ['std', std]] as const) {
+      if (v.length !== 1 && v.length !== channels) throw new ArgumentError(`DataLoader: ${name} needs 1 or ${channels} values, got ${v.length}`);
+    }
+    if (std.some((s) => !(s > 0))) throw new ArgumentError('DataLoader: std values must be positive');
+    // A lookup table per channel: byte -> normalised value.
+    this.tables = Array.from({ length: channels }, (_, c) => {
+      const m = mean[mean.length === 1 ? 0 : c]!;
+      const s = std[std.length === 1 ? 0 : c]!;
+      return Float64Array.from({ length: 256 }, (_, b) => (b / 255 - m) / s);
+    });
+  }
+
+  get size(): number {
+    return this.data.labels.length;
+  }
+
+  /** Batches per epoch. */
+  get length(): number {
+    return this.options.dropLast ? Math.floor(this.size / this.batchSize) : Math.ceil(this.size / this.batchSize);
+  }
+
+  private order(): Int32Array {
+    const order = Int32Array.from({ length: this.size }, (_, i) => i);
+    if (this.options.shuffle) {
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = this.generator.integer(i + 1);
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+    }
+    return order;
+  }
+
+  /** The batch of the given sample indices (normalised). */
+  batchOf(indices: ArrayLike<number>): { x: Tensor; y: Int32Array } {
+    const per = this.data.shape.reduce((p, s) => p * s, 1);
+    const plane = per / this.data.shape[0]!;
+    const x = Tensor.empty([indices.length, ...this.data.shape], this.dtype, 'DataLoader');
+    const engine = kernels();
+    const view = this.dtype === 'float32' ? engine.f32 : engine.f64;
+    const base = x.ptr >> (this.dtype === 'float32' ? 2 : 3);
+    const y = new Int32Array(indices.length);
+    for (let b = 0; b < indices.length; b++) {
+      const sample = indices[b]!;
+      y[b] = this.data.labels[sample]!;
+      const src = sample * per;
+      for (let i = 0; i < per; i++) view[base + b * per + i] = this.tables[Math.floor(i / plane)]![this.data.images[src + i]!]!;
+    }
+    return { x, y };
+  }
+
+  *[Symbol.iterator](): Iterator<Batch> {
+    const order = this.order();
+    this.epochs++;
+    for (let index = 0; index < this.length; index++) {
+      const indices = order.subarray(index * this.batchSize, Math.min(this.size, (index + 1) * this.batchSize));
+      yield { ...this.batchOf(indices), index };
+    }
+  }
+
+  /** How many epochs have started. */
+  get epochsStarted(): number {
+    return this.epochs;
+  }
+}

@@ -1,0 +1,48 @@
+// An image classification data set in JavaScript memory (bytes 0..255), and helpers on it.
+
+import { ArgumentError, DataFormatError } from '../errors.js';
+import { parseIdx } from './idx.js';
+
+export interface ImageDataset {
+  /** count x Π shape unsigned bytes, sample-major. */
+  images: Uint8Array;
+  labels: Int32Array;
+  /** Shape of one sample, e.g. [1, 28, 28] or [3, 32, 32]. */
+  shape: number[];
+  classes: number;
+}
+
+/** Combines IDX image and label files into a data set (labels must be 0..9 bytes and counts must agree). */
+export function idxDataset(imageBytes: Uint8Array, labelBytes: Uint8Array, sources: [string, string] = ['images', 'labels']): ImageDataset {
+  const images = parseIdx(imageBytes, sources[0]);
+  const labels = parseIdx(labelBytes, sources[1]);
+  if (images.shape.length !== 3 || !(images.data instanceof Uint8Array)) {
+    throw new DataFormatError(`IDX: ${sources[0]}: expected unsigned-byte images of shape [count, rows, columns], got ${images.shape.length} dimensions`);
+  }
+  if (labels.shape.length !== 1 || !(labels.data instanceof Uint8Array)) throw new DataFormatError(`IDX: ${sources[1]}: expected one dimension of unsigned-byte labels`);
+  if (labels.shape[0] !== images.shape[0]) {
+    throw new DataFormatError(`IDX: ${sources[1]} has ${labels.shape[0]} labels but ${sources[0]} has ${images.shape[0]} images`);
+  }
+  const classes = 10;
+  const out = new Int32Array(labels.data.length);
+  labels.data.forEach((l, i) => {
+    if (l >= classes) throw new DataFormatError(`IDX: ${sources[1]}: label ${l} at ${i} is not a digit class 0..9`);
+    out[i] = l;
+  });
+  return { images: images.data, labels: out, shape: [1, images.shape[1]!, images.shape[2]!], classes };
+}
+
+/** The first `count` samples (or samples [start, start + count)). */
+export function subset(data: ImageDataset, count: number, start = 0): ImageDataset {
+  const n = data.labels.length;
+  if (!Number.isInteger(count) || !Number.isInteger(start) || start < 0 || count < 0 || start + count > n) {
+    throw new ArgumentError(`subset: [${start}, ${start + count}) is not within the ${n} samples`);
+  }
+  const per = data.shape.reduce((p, s) => p * s, 1);
+  return {
+    images: data.images.slice(start * per, (start + count) * per),
+    labels: data.labels.slice(start, start + count),
+    shape: [...data.shape],
+    classes: data.classes,
+  };
+}

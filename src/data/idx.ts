@@ -1,0 +1,62 @@
+// The IDX format of MNIST and Fashion-MNIST: a 4-byte magic number (two zero bytes, a type code,
+// the number of dimensions), one big-endian uint32 per dimension, then the data, row-major.
+// Nothing is trusted: the header must fit, the type code must be known, and the declared sizes
+// must account for exactly the bytes that follow, before anything is allocated.
+
+import { DataFormatError } from '../errors.js';
+
+export interface IdxArray {
+  shape: number[];
+  /** Unsigned bytes for type 0x08 (the MNIST files); other types are converted to float64. */
+  data: Uint8Array | Float64Array;
+}
+
+const TYPES: Record<number, { name: string; bytes: number }> = {
+  0x08: { name: 'unsigned byte', bytes: 1 },
+  0x09: { name: 'signed byte', bytes: 1 },
+  0x0b: { name: 'short', bytes: 2 },
+  0x0c: { name: 'int', bytes: 4 },
+  0x0d: { name: 'float', bytes: 4 },
+  0x0e: { name: 'double', bytes: 8 },
+};
+
+/** Parses IDX bytes; `source` names the file in errors. */
+export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
+  const fail = (message: string): never => {
+    throw new DataFormatError(`IDX: ${source}: ${message}`);
+  };
+  if (bytes.length < 4) fail(`${bytes.length} bytes is too short for the 4-byte magic number`);
+  if (bytes[0] !== 0 || bytes[1] !== 0) fail(`wrong magic number 0x${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join('')} (expected 0x0000TTDD)`);
+  const type = TYPES[bytes[2]!];
+  if (type === undefined) fail(`unknown element type 0x${bytes[2]!.toString(16)}`);
+  const rank = bytes[3]!;
+  if (rank === 0) fail('zero dimensions');
+  const headerBytes = 4 + 4 * rank;
+  if (bytes.length < headerBytes) fail(`truncated header: ${rank} dimensions need ${headerBytes} bytes, the file has ${bytes.length}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const shape = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i, false));
+  const expected = shape.reduce((p, s) => p * s, 1) * type!.bytes;
+  const actual = bytes.length - headerBytes;
+  if (expected !== actual) fail(`the header declares ${shape.join(' x ')} ${type!.name} values (${expected} bytes) but ${actual} bytes follow it`);
+  const body = bytes.subarray(headerBytes);
+  if (bytes[2] === 0x08) return { shape, data: Uint8Array.from(body) };
+  const out = new Float64Array(expected / type!.bytes);
+  const bodyView = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  for (let i = 0; i < out.length; i++) {
+    const o = i * type!.bytes;
+    out[i] = bytes[2] === 0x09 ? bodyView.getInt8(o) : bytes[2] === 0x0b ? bodyView.getInt16(o, false)
+      : bytes[2] === 0x0c ? bodyView.getInt32(o, false) : bytes[2] === 0x0d ? bodyView.getFloat32(o, false) : bodyView.getFloat64(o, false);
+  }
+  return { shape, data: out };
+}
+
+/** Builds IDX bytes (for tests and tools). */
+export function encodeIdx(shape: readonly number[], data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + 4 * shape.length + data.length);
+  out[2] = 0x08;
+  out[3] = shape.length;
+  const view = new DataView(out.buffer);
+  shape.forEach((s, i) => view.setUint32(4 + 4 * i, s, false));
+  out.set(data, 4 + 4 * shape.length);
+  return out;
+}

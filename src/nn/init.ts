@@ -1,0 +1,61 @@
+// Weight initialisers (seeded). fanIn and fanOut follow PyTorch: for a weight [out, in, ...k],
+// fanIn = in·Π k and fanOut = out·Π k.
+//
+//   kaimingUniform / kaimingNormal (He et al.): std = gain / sqrt(fan), gain = sqrt(2) for ReLU.
+//   xavierUniform / xavierNormal (Glorot): std = gain·sqrt(2 / (fanIn + fanOut)).
+//   Uniform variants draw from [-sqrt(3)·std, sqrt(3)·std).
+// PyTorch's default for Linear and Conv2d (kaiming uniform with a = sqrt(5)) is
+// uniform(-1/sqrt(fanIn), 1/sqrt(fanIn)), for weights and biases alike: defaultUniform.
+
+import { ArgumentError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { rand, randn } from '../tensor/creation.js';
+import type { Dtype } from '../tensor/dtype.js';
+
+export interface InitOptions {
+  seed?: number;
+  dtype?: Dtype;
+  /** Gain (default sqrt(2) for Kaiming, 1 for Xavier). */
+  gain?: number;
+  /** 'fanIn' (default) or 'fanOut' for Kaiming. */
+  mode?: 'fanIn' | 'fanOut';
+}
+
+/** [fanIn, fanOut] of a weight shape. */
+export function fans(shape: readonly number[]): [number, number] {
+  if (shape.length < 2) throw new ArgumentError(`init: fan-in and fan-out need a weight of rank >= 2, got rank ${shape.length}`);
+  const receptive = shape.slice(2).reduce((p, s) => p * s, 1);
+  return [shape[1]! * receptive, shape[0]! * receptive];
+}
+
+function uniformWithStd(shape: readonly number[], std: number, options: InitOptions): Tensor {
+  const bound = Math.sqrt(3) * std;
+  return rand([...shape], { low: -bound, high: bound, seed: options.seed, dtype: options.dtype });
+}
+
+export function kaimingUniform(shape: readonly number[], options: InitOptions = {}): Tensor {
+  const [fanIn, fanOut] = fans(shape);
+  return uniformWithStd(shape, (options.gain ?? Math.SQRT2) / Math.sqrt(options.mode === 'fanOut' ? fanOut : fanIn), options);
+}
+
+export function kaimingNormal(shape: readonly number[], options: InitOptions = {}): Tensor {
+  const [fanIn, fanOut] = fans(shape);
+  const std = (options.gain ?? Math.SQRT2) / Math.sqrt(options.mode === 'fanOut' ? fanOut : fanIn);
+  return randn([...shape], { std, seed: options.seed, dtype: options.dtype });
+}
+
+export function xavierUniform(shape: readonly number[], options: InitOptions = {}): Tensor {
+  const [fanIn, fanOut] = fans(shape);
+  return uniformWithStd(shape, (options.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)), options);
+}
+
+export function xavierNormal(shape: readonly number[], options: InitOptions = {}): Tensor {
+  const [fanIn, fanOut] = fans(shape);
+  return randn([...shape], { std: (options.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)), seed: options.seed, dtype: options.dtype });
+}
+
+/** uniform(-1/sqrt(fanIn), 1/sqrt(fanIn)): PyTorch's default for Linear and Conv2d. */
+export function defaultUniform(shape: readonly number[], fanIn: number, options: InitOptions = {}): Tensor {
+  const bound = 1 / Math.sqrt(fanIn);
+  return rand([...shape], { low: -bound, high: bound, seed: options.seed, dtype: options.dtype });
+}

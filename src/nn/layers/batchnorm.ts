@@ -1,0 +1,88 @@
+// Batch normalisation over the channel axis (axis 1) of [N, C] (BatchNorm1d, also [N, C, L])
+// or [N, C, H, W] (BatchNorm2d): in training mode each channel is normalised with the batch mean
+// and biased variance, and the running statistics are updated with momentum (the running
+// variance with the unbiased estimate, as PyTorch does); in evaluation mode the running
+// statistics are used. Built from differentiable primitives, so it needs no backward code.
+
+import { ArgumentError, ShapeError, formatShape } from '../../errors.js';
+import type { Tensor } from '../../tensor.js';
+import type { Dtype } from '../../tensor/dtype.js';
+import { noGrad } from '../../autograd/graph.js';
+import { ones, zeros } from '../../tensor/creation.js';
+import { add, div, mul, sqrt, square, sub } from '../../ops/elementwise.js';
+import { reshape } from '../../ops/movement.js';
+import { mean } from '../../ops/reduce.js';
+import { Module, type Parameter } from '../module.js';
+
+export interface BatchNormOptions {
+  eps?: number;
+  momentum?: number;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+  dtype?: Dtype;
+}
+
+abstract class BatchNorm extends Module {
+  readonly weight: Parameter | null;
+  readonly bias: Parameter | null;
+  readonly runningMean: Tensor | null;
+  readonly runningVar: Tensor | null;
+  readonly eps: number;
+  readonly momentum: number;
+
+  constructor(readonly numFeatures: number, private readonly ranks: number[], options: BatchNormOptions) {
+    super();
+    if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new ArgumentError(`BatchNorm: numFeatures must be a positive integer, got ${numFeatures}`);
+    this.eps = options.eps ?? 1e-5;
+    this.momentum = options.momentum ?? 0.1;
+    const dtype = options.dtype;
+    this.weight = options.affine === false ? null : this.registerParameter('weight', ones([numFeatures], { dtype }));
+    this.bias = options.affine === false ? null : this.registerParameter('bias', zeros([numFeatures], { dtype }));
+    const track = options.trackRunningStats ?? true;
+    this.runningMean = track ? this.registerBuffer('runningMean', zeros([numFeatures], { dtype })) : null;
+    this.runningVar = track ? this.registerBuffer('runningVar', ones([numFeatures], { dtype })) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    if (!this.ranks.includes(x.rank) || x.shape[1] !== this.numFeatures) {
+      throw new ShapeError(`${this.constructor.name}: expected rank ${this.ranks.join(' or ')} with ${this.numFeatures} channels on axis 1, got ${formatShape(x.shape)}`);
+    }
+    const axes = x.shape.map((_, d) => d).filter((d) => d !== 1);
+    const statShape = x.shape.map((s, d) => (d === 1 ? s : 1));
+    let mu: Tensor;
+    let variance: Tensor;
+    if (this.training || this.runningMean === null) {
+      mu = mean(x, axes, true);
+      variance = mean(square(sub(x, mu)), axes, true);
+      if (this.training && this.runningMean !== null && this.runningVar !== null) {
+        const count = x.size / this.numFeatures;
+        const m = this.momentum;
+        noGrad(() => {
+          this.runningMean!.mulInPlace(1 - m).addInPlace(reshape(mu.detach(), [this.numFeatures]), m);
+          const unbiased = mul(reshape(variance.detach(), [this.numFeatures]), count / Math.max(1, count - 1));
+          this.runningVar!.mulInPlace(1 - m).addInPlace(unbiased, m);
+        });
+      }
+    } else {
+      mu = reshape(this.runningMean, statShape);
+      variance = reshape(this.runningVar!, statShape);
+    }
+    let y = div(sub(x, mu), sqrt(add(variance, this.eps)));
+    if (this.weight !== null && this.bias !== null) y = add(mul(y, reshape(this.weight, statShape)), reshape(this.bias, statShape));
+    return y;
+  }
+}
+
+/** Batch normalisation of [N, C] or [N, C, L]. */
+export class BatchNorm1d extends BatchNorm {
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super(numFeatures, [2, 3], options);
+  }
+}
+
+/** Batch normalisation of [N, C, H, W] over N, H and W. */
+export class BatchNorm2d extends BatchNorm {
+  constructor(numChannels: number, options: BatchNormOptions = {}) {
+    super(numChannels, [4], options);
+  }
+}

@@ -1,0 +1,37 @@
+import type { Tensor } from '../../tensor.js';
+import type { Pair } from '../../ops/conv.js';
+import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type PoolOptions } from '../../ops/pool.js';
+import { Module } from '../module.js';
+
+/** Max pooling layer. @example new MaxPool2d(2)  // halves H and W */
+export class MaxPool2d extends Module {
+  constructor(readonly kernelSize: Pair, readonly options: PoolOptions = {}) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, this.kernelSize, this.options);
+  }
+}
+
+/** Average pooling layer (padding counted as zeros by default, like PyTorch). */
+export class AvgPool2d extends Module {
+  constructor(readonly kernelSize: Pair, readonly options: PoolOptions & { countIncludePad?: boolean } = {}) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return avgPool2d(x, this.kernelSize, this.options);
+  }
+}
+
+/** Adaptive average pooling to a fixed output size. @example new AdaptiveAvgPool2d(1) */
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: Pair) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return adaptiveAvgPool2d(x, this.outputSize);
+  }
+}

@@ -1,0 +1,120 @@
+// CIFAR variants (32 x 32 x 3 inputs) of the ADTN paper's larger networks. `width` scales every
+// channel and hidden width (1 = the full network; smaller values give the same architecture for
+// smoke tests). Parameter counts for width 1 and 10 classes are asserted in the tests and listed
+// in the README.
+
+import { ArgumentError } from '../../errors.js';
+import type { Module } from '../module.js';
+import { ReLU } from '../layers/activations.js';
+import { Conv2d } from '../layers/conv2d.js';
+import { Dropout } from '../layers/dropout.js';
+import { LocalResponseNorm } from '../layers/local-response-norm.js';
+import { Linear } from '../layers/linear.js';
+import { BatchNorm2d } from '../layers/batchnorm.js';
+import { MaxPool2d } from '../layers/pooling.js';
+import { Flatten, Sequential } from '../layers/sequential.js';
+import type { ModelOptions } from './fc2.js';
+
+export interface CifarModelOptions extends ModelOptions {
+  /** Channel and hidden-width multiplier (default 1). */
+  width?: number;
+}
+
+function scaled(n: number, width: number): number {
+  return Math.max(1, Math.round(n * width));
+}
+
+function checkWidth(width: number): number {
+  if (!(width > 0 && width <= 4)) throw new ArgumentError(`width must be in (0, 4], got ${width}`);
+  return width;
+}
+
+/**
+ * AlexNet for CIFAR: conv 64@5x5 - pool - LRN - conv 192@5x5 - LRN - pool - conv 384@3x3 -
+ * conv 256@3x3 - conv 256@3x3 - pool, then 4096 -> 4096 -> 4096 -> classes with dropout.
+ */
+export function alexnet(options: CifarModelOptions = {}): Sequential {
+  const w = checkWidth(options.width ?? 1);
+  const d = options.dtype;
+  let seed = options.seed ?? 0;
+  const next = () => (seed += 2);
+  const c = [64, 192, 384, 256, 256].map((n) => scaled(n, w));
+  const hidden = scaled(4096, w);
+  const layers: [string, Module][] = [
+    ['conv1', new Conv2d(3, c[0]!, 5, { padding: 2, dtype: d, seed: next(), init: 'kaiming' })], ['relu1', new ReLU()],
+    ['pool1', new MaxPool2d(3, { stride: 2, padding: 1 })], ['norm1', new LocalResponseNorm(5)],
+    ['conv2', new Conv2d(c[0]!, c[1]!, 5, { padding: 2, dtype: d, seed: next(), init: 'kaiming' })], ['relu2', new ReLU()],
+    ['norm2', new LocalResponseNorm(5)], ['pool2', new MaxPool2d(3, { stride: 2, padding: 1 })],
+    ['conv3', new Conv2d(c[1]!, c[2]!, 3, { padding: 1, dtype: d, seed: next(), init: 'kaiming' })], ['relu3', new ReLU()],
+    ['conv4', new Conv2d(c[2]!, c[3]!, 3, { padding: 1, dtype: d, seed: next(), init: 'kaiming' })], ['relu4', new ReLU()],
+    ['conv5', new Conv2d(c[3]!, c[4]!, 3, { padding: 1, dtype: d, seed: next(), init: 'kaiming' })], ['relu5', new ReLU()],
+    ['pool5', new MaxPool2d(3, { stride: 2, padding: 1 })],
+    ['flatten', new Flatten()],
+    ['fc1', new Linear(c[4]! * 16, hidden, { dtype: d, seed: next(), init: 'kaiming' })], ['relu6', new ReLU()], ['drop1', new Dropout(0.5, { seed: next() })],
+    ['fc2', new Linear(hidden, hidden, { dtype: d, seed: next(), init: 'kaiming' })], ['relu7', new ReLU()], ['drop2', new Dropout(0.5, { seed: next() })],
+    ['fc3', new Linear(hidden, options.numClasses ?? 10, { dtype: d, seed: next() })],
+  ];
+  return Sequential.named(layers);
+}
+
+/**
+ * ZFNet for CIFAR: like AlexNet with a 7x7 first layer of 96 channels (the ZFNet change) and
+ * wider middle layers: conv 96@7x7 - pool - LRN - conv 256@5x5 - pool - LRN - conv 384@3x3 -
+ * conv 384@3x3 - conv 256@3x3 - pool, then 4096 -> 4096 -> classes with dropout.
+ */
+export function zfnet(options: CifarModelOptions = {}): Sequential {
+  const w = checkWidth(options.width ?? 1);
+  const d = options.dtype;
+  let seed = options.seed ?? 100;
+  const next = () => (seed += 2);
+  const c = [96, 256, 384, 384, 256].map((n) => scaled(n, w));
+  const hidden = scaled(4096, w);
+  return Sequential.named([
+    ['conv1', new Conv2d(3, c[0]!, 7, { padding: 3, dtype: d, seed: next(), init: 'kaiming' })], ['relu1', new ReLU()],
+    ['pool1', new MaxPool2d(3, { stride: 2, padding: 1 })], ['norm1', new LocalResponseNorm(5)],
+    ['conv2', new Conv2d(c[0]!, c[1]!, 5, { padding: 2, dtype: d, seed: next(), init: 'kaiming' })], ['relu2', new ReLU()],
+    ['pool2', new MaxPool2d(3, { stride: 2, padding: 1 })], ['norm2', new LocalResponseNorm(5)],
+    ['conv3', new Conv2d(c[1]!, c[2]!, 3, { padding: 1, dtype: d, seed: next(), init: 'kaiming' })], ['relu3', new ReLU()],
+    ['conv4', new Conv2d(c[2]!, c[3]!, 3, { padding: 1, dtype: d, seed: next(), init: 'kaiming' })], ['relu4', new ReLU()],
+    ['conv5', new Conv2d(c[3]!, c[4]!, 3, { padding: 1, dtype: d, seed: next(), init: 'kaiming' })], ['relu5', new ReLU()],
+    ['pool5', new MaxPool2d(3, { stride: 2, padding: 1 })],
+    ['flatten', new Flatten()],
+    ['fc1', new Linear(c[4]! * 16, hidden, { dtype: d, seed: next(), init: 'kaiming' })], ['relu6', new ReLU()], ['drop1', new Dropout(0.5, { seed: next() })],
+    ['fc2', new Linear(hidden, hidden, { dtype: d, seed: next(), init: 'kaiming' })], ['relu7', new ReLU()], ['drop2', new Dropout(0.5, { seed: next() })],
+    ['fc3', new Linear(hidden, options.numClasses ?? 10, { dtype: d, seed: next() })],
+  ]);
+}
+
+/**
+ * VGG-16 for CIFAR: 13 3x3 convolutions with batch normalisation in five blocks (64, 64 | 128,
+ * 128 | 256 x 3 | 512 x 3 | 512 x 3, max pooling after each), then 512 -> 4096 -> 4096 -> classes
+ * with dropout. fc1 and fc2 are the two large linear layers the ADTN paper compresses.
+ */
+export function vgg16(options: CifarModelOptions = {}): Sequential {
+  const w = checkWidth(options.width ?? 1);
+  const d = options.dtype;
+  let seed = options.seed ?? 200;
+  const next = () => (seed += 2);
+  const blocks = [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]];
+  const layers: [string, Module][] = [];
+  let inChannels = 3;
+  blocks.forEach((block, b) => {
+    block.forEach((n, i) => {
+      const out = scaled(n, w);
+      const name = `${b + 1}_${i + 1}`;
+      layers.push([`conv${name}`, new Conv2d(inChannels, out, 3, { padding: 1, dtype: d, seed: next(), init: 'kaiming' })]);
+      layers.push([`bn${name}`, new BatchNorm2d(out, { dtype: d })]);
+      layers.push([`relu${name}`, new ReLU()]);
+      inChannels = out;
+    });
+    layers.push([`pool${b + 1}`, new MaxPool2d(2)]);
+  });
+  const hidden = scaled(4096, w);
+  layers.push(
+    ['flatten', new Flatten()],
+    ['fc1', new Linear(inChannels, hidden, { dtype: d, seed: next(), init: 'kaiming' })], ['relu_fc1', new ReLU()], ['drop1', new Dropout(0.5, { seed: next() })],
+    ['fc2', new Linear(hidden, hidden, { dtype: d, seed: next(), init: 'kaiming' })], ['relu_fc2', new ReLU()], ['drop2', new Dropout(0.5, { seed: next() })],
+    ['fc3', new Linear(hidden, options.numClasses ?? 10, { dtype: d, seed: next() })],
+  );
+  return Sequential.named(layers);
+}

@@ -1,0 +1,61 @@
+import { ArgumentError } from '../../errors.js';
+import type { Tensor } from '../../tensor.js';
+import { kernelsFor } from '../../ops/kernel-set.js';
+import { Optimizer } from './optimizer.js';
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+}
+
+/**
+ * Adam (Kingma & Ba) with optional L2 weight decay added to the gradient; one fused kernel pass
+ * per parameter.
+ *
+ * @example
+ * const opt = new Adam(model.parameters(), { lr: 1e-3 });
+ */
+export class Adam extends Optimizer {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  protected decoupled = false;
+
+  constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
+    super(params, options.lr ?? 1e-3);
+    [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? 0;
+    for (const [name, b] of [['beta1', this.beta1], ['beta2', this.beta2]] as const) {
+      if (!(b >= 0 && b < 1)) throw new ArgumentError(`${this.constructor.name}: ${name} must be in [0, 1), got ${b}`);
+    }
+    if (!(this.eps > 0)) throw new ArgumentError(`${this.constructor.name}: eps must be > 0, got ${this.eps}`);
+    if (!(this.weightDecay >= 0)) throw new ArgumentError(`${this.constructor.name}: weightDecay must be >= 0, got ${this.weightDecay}`);
+  }
+
+  step(): void {
+    this.stepCount++;
+    const bias1 = 1 - this.beta1 ** this.stepCount;
+    const bias2 = 1 - this.beta2 ** this.stepCount;
+    for (const p of this.params) {
+      const g = p.grad;
+      if (g === null) continue;
+      const m = this.stateTensor(p, 'm');
+      const v = this.stateTensor(p, 'v');
+      kernelsFor(p.dtype).adamStep(p.ptr, g.ptr, m.ptr, v.ptr, p.size, this.lr, this.beta1, this.beta2, this.eps,
+        this.weightDecay, +this.decoupled, bias1, bias2);
+      p.storage!.version++;
+    }
+  }
+}
+
+/** AdamW (Loshchilov & Hutter): weight decay decoupled from the gradient (default 0.01). */
+export class AdamW extends Adam {
+  constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
+    super(params, { ...options, weightDecay: options.weightDecay ?? 0.01 });
+    this.decoupled = true;
+  }
+}

