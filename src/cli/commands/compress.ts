@@ -1,0 +1,158 @@
+// adtn compress: replace layers of a trained model by generated weights, fine-tune, save.
+
+import { existsSync } from 'node:fs';
+import type { CommandSpec, ParsedFlags } from '../args.js';
+import { UsageError } from '../args.js';
+import { compressLayer, parameterReport, type CompressionSpec } from '../../compress/compress.js';
+import { evaluate } from '../../nn/training.js';
+import type { Sequential } from '../../nn/layers/sequential.js';
+import type { Tensor } from '../../tensor.js';
+import { loadRun, saveRun, type RunState } from '../checkpoint.js';
+import { COMPRESSION_FLAGS, DATA_FLAGS, TRAINING_FLAGS, compressionFrom, dataFrom, describeSpec, trainingFrom } from '../flag-groups.js';
+import { loaderFor, type DatasetSplits } from '../datasets.js';
+import { progressBar } from '../progress.js';
+import { appendResult } from '../results-io.js';
+import { resultRow } from '../result-row.js';
+import { makeOptimizer, percent, trainEpochs, type OptimizerKind, type ScheduleKind } from '../train-loop.js';
+import type { CommandContext } from './context.js';
+
+export const COMPRESS: CommandSpec = {
+  name: 'compress',
+  summary: 'Compress layers of a trained checkpoint (adtn, lowrank or tt), fine-tune the whole model, and save it.',
+  details: [
+    'examples:',
+    '  adtn compress --checkpoint runs/fc2.safetensors --layers fc1,fc2 --method adtn --depth 8 --out runs/fc2-adtn.safetensors',
+    '  adtn compress --checkpoint runs/fc2.safetensors --method lowrank --rank 2 --out runs/fc2-lr.safetensors',
+    '  adtn compress --checkpoint runs/fc2.safetensors --method tt --tt-ranks 6 --epochs 4 --out runs/fc2-tt.safetensors',
+    '  adtn compress --out runs/fc2-adtn.safetensors --epochs 6 --resume     (more fine-tuning)',
+  ].join('\n'),
+  flags: {
+    checkpoint: { type: 'string', placeholder: 'FILE', help: 'the trained (dense) checkpoint' },
+    out: { type: 'string', placeholder: 'FILE', help: 'checkpoint of the compressed model to write (required)' },
+    epochs: { type: 'integer', min: 0, default: 2, help: 'fine-tuning epochs after compression' },
+    resume: { type: 'boolean', help: 'continue fine-tuning the compressed run saved in --out' },
+    force: { type: 'boolean', help: 'overwrite an existing --out' },
+    results: { type: 'string', placeholder: 'FILE', help: 'add the result as a row of this results JSON (for adtn report)' },
+    label: { type: 'string', help: 'name of the result row (default: the method and its knobs)' },
+    ...COMPRESSION_FLAGS,
+    ...DATA_FLAGS,
+    ...TRAINING_FLAGS,
+    batchSize: { type: 'integer', min: 1, default: 500, help: 'images per fine-tuning step (large batches amortise generating the weights)' },
+  },
+};
+
+export interface CompressionRunOptions {
+  model: Sequential;
+  state: RunState;
+  layers: string[];
+  spec: CompressionSpec;
+  log: (line: string) => void;
+}
+
+/** Compresses the layers in place (with a progress bar for fitting); returns seconds spent. */
+export function compressModelLayers({ model, state, layers, spec, log }: CompressionRunOptions): number {
+  const start = performance.now();
+  for (const layer of layers) {
+    const steps = spec.fit?.steps ?? 0;
+    const bar = progressBar(`fitting ${layer}`, steps);
+    const result = compressLayer(model, layer, {
+      ...spec,
+      seed: (spec.seed ?? 0) + layers.indexOf(layer),
+      fit: { ...spec.fit, onProgress: (step, error) => bar.update(step, `error ${error.toFixed(4)}`) },
+    });
+    bar.finish();
+    const fit = result.fit === undefined ? '' : `, fit ${result.fit.steps} steps (${result.fit.stoppedBy}): error ${result.fit.initialError.toFixed(3)} -> ${result.fit.relativeError.toFixed(3)}`;
+    log(`${layer}: ${spec.method} (${describeSpec(spec)}), ${result.denseParameters.toLocaleString('en-US')} -> ${result.compressedParameters.toLocaleString('en-US')} parameters (${(result.denseParameters / result.compressedParameters).toFixed(1)}x), relative error ${result.relativeError.toFixed(3)}${fit}`);
+    state.compression[layer] = spec;
+  }
+  state.compressedAt = state.epoch;
+  state.description = describeSpec(spec);
+  const seconds = (performance.now() - start) / 1000;
+  // A compressed run counts its time from the compression on.
+  state.seconds = seconds;
+  return seconds;
+}
+
+export interface FineTuneOptions {
+  model: Sequential;
+  state: RunState;
+  data: DatasetSplits;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  optimizer: OptimizerKind;
+  schedule: ScheduleKind;
+  seed: number;
+  out: string;
+  log: (line: string) => void;
+  optimizerState?: Map<string, Tensor>;
+}
+
+/** Fine-tunes a compressed run up to `epochs` epochs after compression, saving after each. */
+export async function fineTune(options: FineTuneOptions): Promise<void> {
+  const { model, state } = options;
+  const at = state.compressedAt ?? 0;
+  const optimizer = makeOptimizer(options.optimizer, model.parameters(), options.lr);
+  if (options.optimizerState && options.optimizerState.size > 0 && state.optimizer?.kind === options.optimizer && state.epoch > at) {
+    optimizer.loadStateDict(options.optimizerState, state.optimizer.stepCount);
+  }
+  for (const t of options.optimizerState?.values() ?? []) t.dispose();
+  const done = state.epoch - at;
+  if (done >= options.epochs) {
+    saveRun(options.out, model, state, null);
+    return;
+  }
+  await trainEpochs({
+    model, optimizer, data: options.data, batchSize: options.batchSize, from: done + 1, to: options.epochs, lr: options.lr, schedule: options.schedule,
+    seed: options.seed + 7, label: `${state.description ?? 'compressed'} fine-tune`, log: options.log,
+    afterEpoch: (record) => {
+      state.epoch = at + record.epoch;
+      state.history.push({ ...record, epoch: state.epoch });
+      state.seconds += record.seconds;
+      state.optimizer = { kind: options.optimizer, lr: optimizer.lr, stepCount: optimizer.stepCount };
+      saveRun(options.out, model, state, optimizer);
+    },
+  });
+}
+
+export async function runCompress(flags: ParsedFlags, context: CommandContext): Promise<void> {
+  const out = flags.out as string | undefined;
+  if (out === undefined) throw new UsageError('adtn compress: --out FILE is required (the compressed checkpoint to write)');
+  if (existsSync(out) && !flags.resume && !flags.force) throw new UsageError(`adtn compress: ${out} exists; pass --resume to continue fine-tuning it or --force to start over`);
+  const settings = trainingFrom(flags);
+  let loaded;
+  if (flags.resume) {
+    if (!existsSync(out)) throw new UsageError(`adtn compress: --resume: no checkpoint at ${out}`);
+    loaded = loadRun(out);
+    if (Object.keys(loaded.state.compression).length === 0) throw new UsageError(`adtn compress: ${out} is not compressed; --resume continues a compressed run`);
+    context.log(`resuming ${out}: ${loaded.state.description}, ${loaded.state.epoch - (loaded.state.compressedAt ?? 0)} fine-tuning epochs done`);
+  } else {
+    const checkpoint = flags.checkpoint as string | undefined;
+    if (checkpoint === undefined) throw new UsageError('adtn compress: --checkpoint FILE is required (a model trained with adtn train)');
+    loaded = loadRun(checkpoint);
+    const already = Object.keys(loaded.state.compression).filter((l) => (flags.layers as string[]).includes(l));
+    if (already.length > 0) throw new UsageError(`adtn compress: ${checkpoint} has ${already.join(', ')} compressed already`);
+  }
+  const { model, state, optimizerState } = loaded;
+  const data = dataFrom({ ...flags, dataset: state.dataset });
+  if (!flags.resume) {
+    for (const t of optimizerState.values()) t.dispose();
+    optimizerState.clear();
+    const before = evaluate(model, loaderFor(data, 'test', 1000)).accuracy;
+    context.log(`${state.model.name} from ${String(flags.checkpoint)}: test accuracy ${percent(before)}, ${model.numParameters().toLocaleString('en-US')} parameters; kernels: ${context.build}`);
+    compressModelLayers({ model, state, layers: flags.layers as string[], spec: compressionFrom(flags), log: context.log });
+    const report = parameterReport(model);
+    context.log(`parameters: ${report.denseTotal.toLocaleString('en-US')} -> ${report.total.toLocaleString('en-US')} (model ${report.modelRatio.toFixed(1)}x, compressed layers ${report.layerRatio.toFixed(1)}x)`);
+    state.optimizer = null;
+  }
+  await fineTune({
+    model, state, data, epochs: flags.epochs as number, ...settings, out, log: context.log, optimizerState,
+  });
+  const accuracy = evaluate(model, loaderFor(data, 'test', 1000)).accuracy;
+  context.log(`saved ${out}: test accuracy ${percent(accuracy)}`);
+  if (flags.results !== undefined) {
+    const row = resultRow(model, state, { label: (flags.label as string | undefined) ?? `${state.description}`, testAccuracy: accuracy });
+    appendResult(flags.results as string, row);
+    context.log(`added "${row.label}" to ${String(flags.results)}`);
+  }
+}

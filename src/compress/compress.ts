@@ -1,0 +1,170 @@
+// Compressing a model: replace chosen Linear / Conv2d layers by layers whose weight is generated
+// (ADTN, low rank or TT-matrix), initialised by fitting the pretrained weight, by SVD, or at
+// random; then fine-tune the whole model on the task as usual (the generators are modules, so
+// model.parameters() holds their parameters). Parameter accounting compares every compressed
+// layer with the dense weight it replaces.
+
+import { ArgumentError } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { noGrad } from '../autograd/graph.js';
+import type { Module } from '../nn/module.js';
+import { WeightedLayer } from '../nn/layers/weighted-layer.js';
+import type { WeightGenerator } from '../nn/weight-generator.js';
+import type { AdtnActivation, AdtnOptions } from '../tn/adtn.js';
+import { AdtnWeight, LowRankWeight, TTWeight } from './generators.js';
+import { fitGenerator, relativeError, type FitGeneratorOptions, type FitGeneratorResult } from './fit.js';
+
+export type CompressionMethod = 'adtn' | 'lowrank' | 'tt';
+export type CompressionInit = 'fit' | 'svd' | 'random';
+export const COMPRESSION_METHODS: readonly CompressionMethod[] = ['adtn', 'lowrank', 'tt'];
+
+/** How to compress a layer: the method, its size knobs, and the initialisation. */
+export interface CompressionSpec {
+  method: CompressionMethod;
+  /** Default: 'fit' for adtn, 'svd' for lowrank and tt ('svd' does not exist for adtn). */
+  init?: CompressionInit;
+  /** adtn: number of layers M (default 8). */
+  depth?: number;
+  /** adtn: local dimension d (default 2). */
+  localDim?: number;
+  /** adtn: activation between layers (default 'relu'). */
+  activation?: AdtnActivation;
+  /** adtn: how weight entries map to circuit outputs (default 'auto', see AdtnOptions). */
+  layout?: AdtnOptions['layout'];
+  /** lowrank: the rank r (default 2). */
+  rank?: number;
+  /** tt: the inner ranks (default 6). */
+  ttRanks?: number | readonly number[];
+  /** tt: the number of cores (default 3). */
+  ttCores?: number;
+  seed?: number;
+  /** Options of the 'fit' initialisation. */
+  fit?: FitGeneratorOptions;
+}
+
+/** The Linear or Conv2d layer at a dotted path, e.g. 'fc1' or 'features.0'. */
+export function findLayer(model: Module, name: string): WeightedLayer {
+  const modules = new Map(model.namedModules());
+  const found = modules.get(name);
+  if (found instanceof WeightedLayer) return found;
+  const available = weightedLayerNames(model);
+  if (found === undefined) throw new ArgumentError(`compress: no layer named ${JSON.stringify(name)}; layers with weights: ${available.join(', ')}`);
+  throw new ArgumentError(`compress: ${JSON.stringify(name)} is a ${found.constructor.name}, not a Linear or Conv2d layer; layers with weights: ${available.join(', ')}`);
+}
+
+/** Dotted names of every Linear and Conv2d layer. */
+export function weightedLayerNames(model: Module): string[] {
+  return model.namedModules().filter(([, m]) => m instanceof WeightedLayer).map(([n]) => n);
+}
+
+/** Makes (but does not install) the generator a spec asks for, for a weight of this shape. */
+export function makeGenerator(shape: readonly number[], spec: CompressionSpec, options: { dtype?: Tensor['dtype']; pretrained?: Tensor } = {}): WeightGenerator {
+  const init = spec.init ?? (spec.method === 'adtn' ? 'fit' : 'svd');
+  if (!['fit', 'svd', 'random'].includes(init)) throw new ArgumentError(`compress: init must be 'fit', 'svd' or 'random', got ${JSON.stringify(init)}`);
+  if (init !== 'random' && options.pretrained === undefined) throw new ArgumentError(`compress: init '${init}' needs the pretrained weight`);
+  const svd = init === 'svd' ? options.pretrained : undefined;
+  const dtype = options.dtype;
+  switch (spec.method) {
+    case 'adtn':
+      if (init === 'svd') throw new ArgumentError("compress: adtn has no 'svd' initialisation; use 'fit' or 'random'");
+      return new AdtnWeight(shape, { depth: spec.depth ?? 8, localDim: spec.localDim, activation: spec.activation, layout: spec.layout, seed: spec.seed, dtype });
+    case 'lowrank':
+      return new LowRankWeight(shape, spec.rank ?? 2, { seed: spec.seed, dtype, init: svd });
+    case 'tt':
+      return new TTWeight(shape, { ranks: spec.ttRanks ?? 6, cores: spec.ttCores, seed: spec.seed, dtype, init: svd });
+    default:
+      throw new ArgumentError(`compress: method must be one of ${COMPRESSION_METHODS.join(', ')}, got ${JSON.stringify((spec as { method: unknown }).method)}`);
+  }
+}
+
+export interface LayerCompression {
+  layer: string;
+  method: CompressionMethod;
+  init: CompressionInit;
+  denseParameters: number;
+  compressedParameters: number;
+  /** Result of the 'fit' initialisation. */
+  fit?: FitGeneratorResult;
+  /** |G - W| / |W| right after initialisation. */
+  relativeError: number;
+}
+
+/**
+ * Replaces one layer's weight by a generator. The layer keeps its bias and behaves as before in
+ * forward and backward; layer.decodeWeight() turns it back into a dense layer.
+ *
+ * @example
+ * const model = fc2();
+ * compressLayer(model, 'fc1', { method: 'adtn', depth: 8, init: 'fit', fit: { steps: 200 } });
+ */
+export function compressLayer(model: Module, name: string, spec: CompressionSpec): LayerCompression {
+  const layer = findLayer(model, name);
+  const init = spec.init ?? (spec.method === 'adtn' ? 'fit' : 'svd');
+  const pretrained = noGrad(() => layer.effectiveWeight()).keep();
+  try {
+    const generator = makeGenerator(layer.weightShape, { ...spec, init }, { dtype: pretrained.dtype, pretrained });
+    const fit = init === 'fit' ? fitGenerator(generator, pretrained, spec.fit) : undefined;
+    const error = fit?.relativeError ?? relativeError(generator, pretrained);
+    layer.setWeightGenerator(generator);
+    return {
+      layer: name, method: spec.method, init, denseParameters: pretrained.size, compressedParameters: generator.numParameters(), relativeError: error,
+      ...(fit !== undefined ? { fit } : {}),
+    };
+  } finally {
+    pretrained.dispose();
+  }
+}
+
+export interface LayerParameters {
+  layer: string;
+  kind: string;
+  /** 'dense' or the generator's method. */
+  method: string;
+  weightShape: readonly number[];
+  /** Entries of the dense weight. */
+  denseWeight: number;
+  /** Parameters that make the weight now (the dense size, or the generator's). */
+  weightParameters: number;
+  bias: number;
+}
+
+export interface ParameterReport {
+  layers: LayerParameters[];
+  /** Parameters of the model with every weight dense. */
+  denseTotal: number;
+  /** Parameters of the model as it is. */
+  total: number;
+  /** Dense weight entries of the compressed layers, and their parameters now. */
+  compressedLayersDense: number;
+  compressedLayersParameters: number;
+  /** compressedLayersDense / compressedLayersParameters (1 when nothing is compressed). */
+  layerRatio: number;
+  /** denseTotal / total. */
+  modelRatio: number;
+}
+
+/** Parameters per Linear/Conv2d layer and in total, before (dense) and after compression. */
+export function parameterReport(model: Module): ParameterReport {
+  const layers: LayerParameters[] = [];
+  let compressedDense = 0;
+  let compressedNow = 0;
+  for (const [name, m] of model.namedModules()) {
+    if (!(m instanceof WeightedLayer)) continue;
+    const denseWeight = m.weightShape.reduce((p, s) => p * s, 1);
+    const weightParameters = m.generator === null ? denseWeight : m.generator.numParameters();
+    if (m.generator !== null) {
+      compressedDense += denseWeight;
+      compressedNow += weightParameters;
+    }
+    layers.push({
+      layer: name, kind: m.constructor.name, method: m.generator?.method ?? 'dense', weightShape: m.weightShape,
+      denseWeight, weightParameters, bias: m.bias?.size ?? 0,
+    });
+  }
+  const total = model.numParameters();
+  const denseTotal = total - compressedNow + compressedDense;
+  return {
+    layers, denseTotal, total, compressedLayersDense: compressedDense, compressedLayersParameters: compressedNow,
+    layerRatio: compressedNow === 0 ? 1 : compressedDense / compressedNow, modelRatio: denseTotal / total,
+  };
+}

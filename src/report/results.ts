@@ -1,0 +1,57 @@
+// One row per trained model of a comparison (dense, or compressed by some method): what the
+// report table and plot are made of. Stored as JSON ({ "rows": [...] }) between CLI commands.
+
+import { DataFormatError } from '../errors.js';
+
+export interface ResultRow {
+  /** A unique name for the row, e.g. 'adtn M=8'. */
+  label: string;
+  /** 'dense', 'adtn', 'lowrank', 'tt'. */
+  method: string;
+  model: string;
+  dataset: string;
+  /** The layers that are compressed (for dense: the layers the others compress). */
+  layers: string[];
+  /** Parameters of those layers' weights (for dense: their dense size). */
+  layerParameters: number;
+  /** Dense size of those weights / layerParameters. */
+  ratio: number;
+  totalParameters: number;
+  testAccuracy: number;
+  /** Wall-clock seconds of training and compression. */
+  seconds: number;
+  /** Knobs used (free text, e.g. 'M=8 d=2 init=random'). */
+  config: string;
+}
+
+export interface ResultsFile {
+  rows: ResultRow[];
+}
+
+const NUMBER_FIELDS = ['layerParameters', 'ratio', 'totalParameters', 'testAccuracy', 'seconds'] as const;
+const STRING_FIELDS = ['label', 'method', 'model', 'dataset', 'config'] as const;
+
+/** Parses and checks a results JSON text. */
+export function parseResults(text: string, source = 'results'): ResultsFile {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new DataFormatError(`${source}: not valid JSON (${(error as Error).message})`);
+  }
+  const rows = (value as { rows?: unknown })?.rows;
+  if (!Array.isArray(rows)) throw new DataFormatError(`${source}: expected an object with a "rows" array`);
+  rows.forEach((row: Record<string, unknown>, i) => {
+    if (typeof row !== 'object' || row === null) throw new DataFormatError(`${source}: row ${i} is not an object`);
+    for (const f of NUMBER_FIELDS) if (typeof row[f] !== 'number' || !Number.isFinite(row[f])) throw new DataFormatError(`${source}: row ${i} needs a finite number "${f}"`);
+    for (const f of STRING_FIELDS) if (typeof row[f] !== 'string') throw new DataFormatError(`${source}: row ${i} needs a string "${f}"`);
+    if (!Array.isArray(row.layers) || row.layers.some((l) => typeof l !== 'string')) throw new DataFormatError(`${source}: row ${i} needs a "layers" array of strings`);
+    if ((row.layerParameters as number) <= 0) throw new DataFormatError(`${source}: row ${i} has layerParameters ${String(row.layerParameters)}; it must be positive`);
+  });
+  return { rows: rows as ResultRow[] };
+}
+
+/** Adds or replaces (by label) a row. */
+export function upsertRow(results: ResultsFile, row: ResultRow): ResultsFile {
+  return { rows: [...results.rows.filter((r) => r.label !== row.label), row] };
+}

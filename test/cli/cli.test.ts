@@ -1,0 +1,210 @@
+// The adtn command line, run as a separate process (the built dist/cli/main.js) on tiny inputs:
+// every command works, exit codes are right, bad input gets a clear message, reports are complete.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CLI = resolve(__dirname, '../../dist/cli/main.js');
+const TINY = ['--limit', '300', '--test-limit', '200'];
+let dir = '';
+
+function adtn(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 240_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function rowsOf(file: string): { label: string; method: string; layerParameters: number; testAccuracy: number }[] {
+  return JSON.parse(readFileSync(join(dir, file), 'utf8')).rows;
+}
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test builds it first)`);
+  dir = mkdtempSync(join(tmpdir(), 'adtn-cli-'));
+});
+
+afterAll(() => {
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+describe('usage and errors', { timeout: 300_000 }, () => {
+  it('without a command prints the overview and exits 2; --help exits 0', () => {
+    const none = adtn([]);
+    expect(none.code).toBe(2);
+    expect(none.stdout).toMatch(/usage: adtn <command>/);
+    for (const command of ['compare', 'train', 'compress', 'eval', 'report']) {
+      const help = adtn([command, '--help']);
+      expect(help.code, command).toBe(0);
+      expect(help.stdout).toContain(`usage: adtn ${command} [flags]`);
+      expect(help.stdout).toMatch(/--\w/);
+    }
+  });
+
+  it('bad commands, flags and values exit 2 with a message naming the problem', () => {
+    const cases: [string[], RegExp][] = [
+      [['frobnicate'], /unknown command "frobnicate"; commands: compare, train/],
+      [['train', '--bogus', '1'], /adtn train: unknown flag --bogus \(known flags: --model/],
+      [['train', '--epochs', 'x', '--out', 'a.safetensors'], /--epochs must be a number, got "x"/],
+      [['train', '--epochs', '1.5', '--out', 'a.safetensors'], /--epochs must be an integer/],
+      [['train', '--epochs', '0', '--out', 'a.safetensors'], /--epochs must be at least 1/],
+      [['train', '--model', 'resnet', '--out', 'a.safetensors'], /--model must be one of fc2, lenet5, alexnet, zfnet, vgg16, got "resnet"/],
+      [['train', '--epochs'], /--epochs needs a value/],
+      [['train'], /--out FILE is required/],
+      [['train', 'fc2'], /unexpected argument "fc2"/],
+      [['compress', '--out', 'c.safetensors'], /--checkpoint FILE is required/],
+      [['compress', '--checkpoint', 'missing.safetensors', '--out', 'c.safetensors'], /no such checkpoint: missing.safetensors/],
+      [['eval', '--checkpoint', 'missing.safetensors'], /no such checkpoint/],
+      [['report', '--results', 'missing.json', '--out', 'r'], /no such results file: missing.json/],
+      [['train', '--dataset', 'cifar10', '--model', 'alexnet', '--out', 'a.safetensors'], /cifar10 needs --data DIR/],
+      [['train', '--model', 'alexnet', '--out', 'a.safetensors', ...TINY], /alexnet takes images of shape \[3, 32, 32\], the data set has \[1, 28, 28\]/],
+    ];
+    for (const [args, message] of cases) {
+      const r = adtn(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+    }
+  });
+});
+
+describe('train, compress, eval and report on MNIST', { timeout: 300_000 }, () => {
+  it('train writes a checkpoint and resumes it; quiet output without a terminal', () => {
+    const first = adtn(['train', '--model', 'fc2', '--epochs', '1', '--out', 'fc2.safetensors', ...TINY]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toMatch(/kernels: relaxed SIMD/);
+    expect(first.stdout).toMatch(/fc2 epoch 1\/1: loss [\d.]+, train [\d.]+%, test [\d.]+%/);
+    expect(existsSync(join(dir, 'fc2.safetensors'))).toBe(true);
+    const again = adtn(['train', '--epochs', '1', '--out', 'fc2.safetensors', ...TINY]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/exists; pass --resume to continue it or --force to start over/);
+    const resumed = adtn(['train', '--epochs', '2', '--out', 'fc2.safetensors', '--resume', ...TINY]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/resuming fc2.safetensors: fc2, 1 epochs done/);
+    expect(resumed.stdout).toMatch(/fc2 epoch 2\/2/);
+    expect(resumed.stdout).not.toMatch(/epoch 1\/2/);
+  });
+
+  it('ADTN_BUILD=simd runs the plain SIMD kernels and says so', () => {
+    const r = adtn(['eval', '--checkpoint', 'fc2.safetensors', '--test-limit', '100'], { ADTN_BUILD: 'simd' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/kernels: SIMD/);
+  });
+
+  it('compress with each method, eval, then report with one row and one point per method', () => {
+    const runs: [string, string[]][] = [
+      ['adtn', ['--method', 'adtn', '--depth', '2']],
+      ['lowrank', ['--method', 'lowrank', '--rank', '2']],
+      ['tt', ['--method', 'tt', '--tt-ranks', '3', '--init', 'fit', '--fit-steps', '5']],
+    ];
+    for (const [method, flags] of runs) {
+      const r = adtn(['compress', '--checkpoint', 'fc2.safetensors', '--layers', 'fc1,fc2', ...flags, '--epochs', '1', '--out', `fc2-${method}.safetensors`, '--results', 'results.json', '--label', method, ...TINY]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`fc1: ${method} .*802,816 -> [\\d,]+ parameters`));
+      expect(r.stdout).toMatch(/parameters: 814,090 -> [\d,]+ \(model [\d.]+x, compressed layers [\d.]+x\)/);
+    }
+    expect(adtn(['compress', '--checkpoint', 'fc2.safetensors', '--layers', 'fc3', '--out', 'x.safetensors', ...TINY]).stderr).toMatch(/no layer named "fc3"; layers with weights: fc1, fc2/);
+    expect(adtn(['compress', '--checkpoint', 'fc2.safetensors', '--method', 'adtn', '--init', 'svd', '--out', 'x.safetensors', ...TINY]).stderr).toMatch(/--init svd does not exist for adtn/);
+
+    const evaluation = adtn(['eval', '--checkpoint', 'fc2-adtn.safetensors', '--decode', '--test-limit', '200']);
+    expect(evaluation.code, evaluation.stderr).toBe(0);
+    expect(evaluation.stdout).toMatch(/fc1\s+Linear\s+adtn\s+\[1024, 784\]\s+802,816\s+609/);
+    const dense = adtn(['eval', '--checkpoint', 'fc2.safetensors', '--test-limit', '200', '--results', 'results.json', '--label', 'dense']);
+    expect(dense.code, dense.stderr).toBe(0);
+
+    const rows = rowsOf('results.json');
+    expect(rows.map((r) => r.label).sort()).toEqual(['adtn', 'dense', 'lowrank', 'tt']);
+    expect(rows.find((r) => r.label === 'adtn')!.layerParameters).toBe(16 * 2 * 19 + 1 + 16 * 2 * 13 + 1);
+
+    const report = adtn(['report', '--results', 'results.json', '--out', 'report', '--title', 'FC-2 test']);
+    expect(report.code, report.stderr).toBe(0);
+    const markdown = readFileSync(join(dir, 'report', 'report.md'), 'utf8');
+    for (const method of ['dense', 'adtn', 'lowrank', 'tt']) expect(markdown).toMatch(new RegExp(`^\\| ${method} \\|`, 'm'));
+    expect(markdown.split('\n').filter((l) => /^\| (dense|adtn|lowrank|tt) \|/.test(l))).toHaveLength(4);
+    const svg = readFileSync(join(dir, 'report', 'accuracy-vs-parameters.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.match(/<circle [^>]*data-method=/g)).toHaveLength(4);
+    for (const method of ['dense', 'adtn', 'lowrank', 'tt']) expect(svg).toContain(`data-method="${method}"`);
+  });
+
+  it('compress --resume continues fine-tuning', () => {
+    const r = adtn(['compress', '--out', 'fc2-lowrank.safetensors', '--resume', '--epochs', '2', ...TINY]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/1 fine-tuning epochs done/);
+    expect(r.stdout).toMatch(/fine-tune epoch 2\/2/);
+  });
+
+  it('a corrupt checkpoint is reported, not crashed on', () => {
+    writeFileSync(join(dir, 'bad.safetensors'), new Uint8Array([1, 2, 3]));
+    const r = adtn(['eval', '--checkpoint', 'bad.safetensors']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/adtn eval: .*bad.safetensors/);
+    expect(r.stderr).not.toMatch(/unexpected failure/);
+  });
+});
+
+describe('the main job', { timeout: 300_000 }, () => {
+  it('compare trains, compresses with every method, prints the table, writes the report, and reuses its runs', () => {
+    const args = ['compare', '--out', 'cmp', '--epochs', '1', '--fine-tune-epochs', '1', '--depth', '2', ...TINY];
+    const r = adtn(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/method\s+config\s+layer params\s+ratio\s+total params\s+test acc\s+time \(s\)/);
+    for (const method of ['dense', 'adtn', 'lowrank', 'tt']) expect(r.stdout).toMatch(new RegExp(`^${method}\\s`, 'm'));
+    expect(rowsOf('cmp/results.json').map((row) => row.method)).toEqual(['dense', 'adtn', 'lowrank', 'tt']);
+    expect(existsSync(join(dir, 'cmp', 'report.md'))).toBe(true);
+    expect(existsSync(join(dir, 'cmp', 'accuracy-vs-parameters.svg'))).toBe(true);
+    const again = adtn(args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/dense: loaded/);
+    expect(again.stdout).toMatch(/adtn: loaded .*\(finished\)/);
+  });
+});
+
+describe('CIFAR networks on generated CIFAR binary files', { timeout: 300_000 }, () => {
+  function writeCifar(folder: string, variant: 'cifar10' | 'cifar100', files: string[], records: number): void {
+    mkdirSync(join(dir, folder), { recursive: true });
+    const labelBytes = variant === 'cifar10' ? 1 : 2;
+    let seed = 1;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648);
+    for (const file of files) {
+      const bytes = new Uint8Array(records * (labelBytes + 3072));
+      for (let i = 0; i < records; i++) {
+        const at = i * (labelBytes + 3072);
+        if (variant === 'cifar10') bytes[at] = i % 10;
+        else { bytes[at] = i % 20; bytes[at + 1] = i % 100; }
+        for (let p = 0; p < 3072; p++) bytes[at + labelBytes + p] = next() % 256;
+      }
+      writeFileSync(join(dir, folder, file), bytes);
+    }
+  }
+
+  it('alexnet and zfnet train on CIFAR-10 files; VGG-16 at reduced width gets its two big linear layers ADTN-compressed end to end', () => {
+    writeCifar('c10', 'cifar10', ['data_batch_1.bin', 'data_batch_2.bin', 'test_batch.bin'], 24);
+    for (const model of ['alexnet', 'zfnet']) {
+      const r = adtn(['train', '--model', model, '--width', '0.0625', '--dataset', 'cifar10', '--data', 'c10', '--epochs', '1', '--batch-size', '16', '--out', `${model}.safetensors`]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/48 training, 24 test images/);
+    }
+    const vgg = adtn(['train', '--model', 'vgg16', '--width', '0.0625', '--dataset', 'cifar10', '--data', 'c10', '--epochs', '1', '--batch-size', '16', '--out', 'vgg.safetensors']);
+    expect(vgg.code, vgg.stderr).toBe(0);
+    const compressed = adtn(['compress', '--checkpoint', 'vgg.safetensors', '--data', 'c10', '--layers', 'fc1,fc2', '--method', 'adtn', '--depth', '2', '--epochs', '1', '--batch-size', '16', '--out', 'vgg-adtn.safetensors']);
+    expect(compressed.code, compressed.stderr).toBe(0);
+    expect(compressed.stdout).toMatch(/fc1: adtn .*8,192 -> 385 parameters/);
+    expect(compressed.stdout).toMatch(/fc2: adtn .*65,536 -> 481 parameters/);
+    const evaluation = adtn(['eval', '--checkpoint', 'vgg-adtn.safetensors', '--data', 'c10']);
+    expect(evaluation.code, evaluation.stderr).toBe(0);
+    expect(evaluation.stdout).toMatch(/on cifar10/);
+  });
+
+  it('CIFAR-100 files with 100 classes', () => {
+    writeCifar('c100', 'cifar100', ['train.bin', 'test.bin'], 20);
+    const r = adtn(['train', '--model', 'alexnet', '--width', '0.0625', '--dataset', 'cifar100', '--data', 'c100', '--epochs', '1', '--batch-size', '10', '--out', 'alex100.safetensors']);
+    expect(r.code, r.stderr).toBe(0);
+    const broken = join(dir, 'c100', 'test.bin');
+    writeFileSync(broken, new Uint8Array(100));
+    const bad = adtn(['eval', '--checkpoint', 'alex100.safetensors', '--data', 'c100']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/100 bytes is not a whole number of 3074-byte cifar100 records/);
+  });
+});
