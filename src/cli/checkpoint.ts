@@ -2,7 +2,8 @@
 // (keys 'optimizer.<i>.<name>') and, in the metadata under 'adtn.run', what is needed to rebuild
 // and resume it: the model, the data set, the compression of each layer, epochs done, history.
 
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Tensor } from '../tensor.js';
 import type { Sequential } from '../nn/layers/sequential.js';
 import type { Optimizer } from '../nn/optim/optimizer.js';
@@ -20,6 +21,17 @@ export interface EpochRecord {
   seconds: number;
 }
 
+/** How a run is trained, saved so that resuming continues it the same way and reuse can be checked. */
+export interface TrainingRecipe {
+  batchSize: number;
+  lr: number;
+  optimizer: 'adam' | 'sgd';
+  schedule: 'cosine' | 'constant';
+  seed: number;
+  limit?: number;
+  testLimit?: number;
+}
+
 export interface RunState {
   model: ModelConfig;
   dataset: DatasetName;
@@ -35,12 +47,18 @@ export interface RunState {
   history: EpochRecord[];
   /** Seconds spent training over all sessions (for a compressed run: compressing and fine-tuning). */
   seconds: number;
+  /** The recipe of the current phase (dense training, or fine-tuning once compressed); absent in old checkpoints. */
+  recipe?: TrainingRecipe;
+  /** For a compressed run made by adtn compare: identifies the dense run it was made from. */
+  source?: string;
 }
 
 const KEY = 'adtn.run';
 const OPTIMIZER_PREFIX = 'optimizer.';
 
+/** Writes the checkpoint atomically, creating its folder when needed. */
 export function saveRun(path: string, model: Sequential, state: RunState, optimizer: Optimizer | null): void {
+  mkdirSync(dirname(path), { recursive: true });
   const tensors = new Map<string, Tensor>(model.stateDict());
   if (optimizer !== null) for (const [key, t] of optimizer.stateDict()) tensors.set(OPTIMIZER_PREFIX + key, t);
   saveSafetensors(path, tensors, { [KEY]: JSON.stringify(state) });
@@ -72,6 +90,7 @@ function parseState(path: string, metadata: Record<string, string>): RunState {
 /** Rebuilds a run's model (with its compressed layers) and loads its weights. */
 export function loadRun(path: string): LoadedRun {
   if (!existsSync(path)) throw new UsageError(`no such checkpoint: ${path}`);
+  if (!statSync(path).isFile()) throw new UsageError(`${path} is not a file (a checkpoint .safetensors file was expected)`);
   const { tensors, metadata } = loadSafetensors(path);
   try {
     const state = parseState(path, metadata);

@@ -1,10 +1,12 @@
 // Flags shared by several commands, and turning parsed flags into typed settings.
 
+import { existsSync, statSync } from 'node:fs';
 import type { CompressionSpec } from '../compress/compress.js';
 import type { FlagSpec, ParsedFlags } from './args.js';
 import { UsageError } from './args.js';
 import { DATASET_NAMES, loadDataset, type DatasetName, type DatasetSplits } from './datasets.js';
 import type { OptimizerKind, ScheduleKind } from './train-loop.js';
+import type { TrainingRecipe } from './checkpoint.js';
 
 export const DATA_FLAGS: Record<string, FlagSpec> = {
   dataset: { type: 'string', choices: DATASET_NAMES, default: 'mnist', help: 'data set' },
@@ -36,24 +38,51 @@ export const COMPRESSION_FLAGS: Record<string, FlagSpec> = {
 };
 
 export function dataFrom(flags: ParsedFlags): DatasetSplits {
+  const dir = flags.data as string | undefined;
+  if (dir !== undefined && !(existsSync(dir) && statSync(dir).isDirectory())) throw new UsageError(`--data: no such folder: ${dir}`);
   return loadDataset({
     name: flags.dataset as DatasetName, dir: flags.data as string | undefined,
     limit: flags.limit as number | undefined, testLimit: flags.testLimit as number | undefined,
   });
 }
 
-export interface TrainingSettings {
-  batchSize: number;
-  lr: number;
-  optimizer: OptimizerKind;
-  schedule: ScheduleKind;
-  seed: number;
-}
-
-export function trainingFrom(flags: ParsedFlags): TrainingSettings {
+/** The training recipe the flags ask for (batch size, learning rate, optimizer, schedule, seed, data limits). */
+export function trainingFrom(flags: ParsedFlags): TrainingRecipe {
   const lr = flags.lr as number;
   if (!(lr > 0)) throw new UsageError(`--lr must be positive, got ${lr}`);
-  return { batchSize: flags.batchSize as number, lr, optimizer: flags.optimizer as OptimizerKind, schedule: flags.schedule as ScheduleKind, seed: flags.seed as number };
+  const recipe: TrainingRecipe = { batchSize: flags.batchSize as number, lr, optimizer: flags.optimizer as OptimizerKind, schedule: flags.schedule as ScheduleKind, seed: flags.seed as number };
+  if (flags.limit !== undefined) recipe.limit = flags.limit as number;
+  if (flags.testLimit !== undefined) recipe.testLimit = flags.testLimit as number;
+  return recipe;
+}
+
+const RECIPE_KEYS = ['batchSize', 'lr', 'optimizer', 'schedule', 'seed', 'limit', 'testLimit'] as const;
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/**
+ * The recipe of a resumed run: the saved one, so that the run continues as it started. A flag given
+ * explicitly with another value is an error (a silent change would, e.g., drop SGD momentum state).
+ * Checkpoints without a saved recipe resume with the flags.
+ */
+export function resumedRecipe(command: string, path: string, saved: TrainingRecipe | undefined, flags: ParsedFlags, given: ReadonlySet<string>): TrainingRecipe {
+  const wanted = trainingFrom(flags);
+  if (saved === undefined) return wanted;
+  for (const key of RECIPE_KEYS) {
+    if (given.has(key) && wanted[key] !== saved[key]) {
+      throw new UsageError(`adtn ${command}: ${path} was trained with --${kebab(key)} ${String(saved[key] ?? '(not set)')}, not ${String(wanted[key])}; `
+        + 'resume without the flag (or with the same value), or start over with --force');
+    }
+  }
+  return { ...saved };
+}
+
+/** A canonical string of a recipe (and extras such as epochs), for comparing runs. */
+export function recipeKey(recipe: TrainingRecipe, extra: Record<string, unknown> = {}): string {
+  const all: Record<string, unknown> = { ...recipe, ...extra };
+  return JSON.stringify(Object.keys(all).sort().map((k) => [k, all[k] ?? null]));
 }
 
 export function compressionFrom(flags: ParsedFlags): CompressionSpec {

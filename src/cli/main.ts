@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The adtn command line: adtn <command> [flags]. Usage errors exit with code 2, failures with 1.
+// The adtn command line: adtn <command> [flags]. Usage errors (bad flags, bad paths) exit with
+// code 2, failures with 1.
 
 import { AdtnError } from '../errors.js';
 import { initEngine } from '../backend/engine.js';
@@ -33,7 +34,8 @@ function overview(): string {
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(overview() + '\n');
+    // Asked for: help on stdout, exit 0. No command at all is a usage error: stderr, exit 2.
+    (name === undefined ? process.stderr : process.stdout).write(overview() + '\n');
     return name === undefined ? 2 : 0;
   }
   const entry = COMMANDS.find(([c]) => c.name === name);
@@ -60,6 +62,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`${error.message.startsWith('adtn') ? error.message : `${where}: ${error.message}`}\n`);
       return 2;
     }
+    const fileProblem = fileSystemProblem(error);
+    if (fileProblem !== null) {
+      process.stderr.write(`adtn ${name}: ${fileProblem}\n`);
+      return 2;
+    }
     if (error instanceof AdtnError) {
       process.stderr.write(`adtn ${name}: ${error.message.replace(new RegExp(`^${name}: `), '')}\n`);
       return 1;
@@ -67,6 +74,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`adtn ${name}: unexpected failure: ${(error as Error).stack ?? String(error)}\n`);
     return 1;
   }
+}
+
+const FILE_SYSTEM_CODES: Record<string, string> = {
+  ENOENT: 'no such file or folder', EISDIR: 'is a folder, a file was expected', ENOTDIR: 'a part of the path is not a folder',
+  EEXIST: 'exists already', EACCES: 'permission denied', EPERM: 'operation not permitted', EROFS: 'read-only file system', ENOSPC: 'no space left on the device',
+};
+
+/** A clear message for a file-system error from Node (bad paths are the user's to fix), else null. */
+function fileSystemProblem(error: unknown): string | null {
+  const { code, path } = error as { code?: unknown; path?: unknown };
+  if (typeof code !== 'string' || !(code in FILE_SYSTEM_CODES)) return null;
+  return `${typeof path === 'string' ? `${path}: ` : ''}${FILE_SYSTEM_CODES[code]} (${code})`;
 }
 
 const rerun = rerunWithRelaxedSimd();

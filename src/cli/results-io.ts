@@ -1,7 +1,7 @@
 // Reading and writing results files and report folders on disk.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseResults, upsertRow, type ResultRow, type ResultsFile } from '../report/results.js';
 import { resultsMarkdown } from '../report/markdown.js';
 import { accuracyPlotSvg } from '../report/svg-plot.js';
@@ -12,11 +12,25 @@ export function readResults(path: string, options: { missingOk?: boolean } = {})
     if (options.missingOk) return { rows: [] };
     throw new UsageError(`no such results file: ${path}`);
   }
+  if (!statSync(path).isFile()) throw new UsageError(`${path} is not a file (a results JSON file was expected)`);
   return parseResults(readFileSync(path, 'utf8'), path);
 }
 
+/** Writes a text file atomically (a temporary file in the same folder, then renamed), creating the folder. */
+export function writeTextAtomically(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    writeFileSync(temporary, text);
+    renameSync(temporary, path);
+  } catch (error) {
+    if (existsSync(temporary)) unlinkSync(temporary);
+    throw error;
+  }
+}
+
 export function writeResults(path: string, results: ResultsFile): void {
-  writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
+  writeTextAtomically(path, JSON.stringify(results, null, 2) + '\n');
 }
 
 /** Adds (or replaces by label) a row in a results file, creating it when missing. */
@@ -30,11 +44,12 @@ export const REPORT_SVG = 'accuracy-vs-parameters.svg';
 /** Writes report.md and accuracy-vs-parameters.svg into a folder (created if needed); returns their paths. */
 export function writeReport(dir: string, rows: readonly ResultRow[], options: { title?: string; notes?: string[] } = {}): string[] {
   if (rows.length === 0) throw new UsageError('the report has no results to show');
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`${dir} exists and is not a folder`);
   mkdirSync(dir, { recursive: true });
   const markdown = join(dir, REPORT_MARKDOWN);
   const svg = join(dir, REPORT_SVG);
   const notes = [`![test accuracy against parameters](${REPORT_SVG})`, ...(options.notes ?? [])];
-  writeFileSync(markdown, resultsMarkdown(rows, { title: options.title, notes }));
-  writeFileSync(svg, accuracyPlotSvg(rows, { title: options.title }));
+  writeTextAtomically(markdown, resultsMarkdown(rows, { title: options.title, notes }));
+  writeTextAtomically(svg, accuracyPlotSvg(rows, { title: options.title }));
   return [markdown, svg];
 }

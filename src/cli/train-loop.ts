@@ -1,6 +1,7 @@
 // The CLI's training loop: epochs with a progress bar, a test evaluation and a printed line per
-// epoch, a cosine (or constant) learning rate computed from the epoch number (so a resumed run
-// continues the same schedule), and a callback after each epoch to save the checkpoint.
+// epoch, a cosine (or constant) learning rate computed from the epoch number and the planned total
+// (so a resumed run with the same total continues the same schedule; a larger total re-plans it,
+// and the rate rises again), and a callback after each epoch to save the checkpoint.
 
 import type { Sequential } from '../nn/layers/sequential.js';
 import type { Optimizer } from '../nn/optim/optimizer.js';

@@ -87,6 +87,11 @@ export interface LayerCompression {
   fit?: FitGeneratorResult;
   /** |G - W| / |W| right after initialisation. */
   relativeError: number;
+  /**
+   * The spec that rebuilds this generator's parameter shapes (with `init: 'random'`), e.g. to load
+   * a checkpoint: TT-SVD may truncate the requested ranks to what the weight allows.
+   */
+  rebuildSpec: CompressionSpec;
 }
 
 /**
@@ -106,8 +111,10 @@ export function compressLayer(model: Module, name: string, spec: CompressionSpec
     const fit = init === 'fit' ? fitGenerator(generator, pretrained, spec.fit) : undefined;
     const error = fit?.relativeError ?? relativeError(generator, pretrained);
     layer.setWeightGenerator(generator);
+    const rebuildSpec: CompressionSpec = generator instanceof TTWeight ? { ...spec, ttRanks: generator.mpo.ranks.slice(1, -1) } : { ...spec };
+    delete rebuildSpec.fit;
     return {
-      layer: name, method: spec.method, init, denseParameters: pretrained.size, compressedParameters: generator.numParameters(), relativeError: error,
+      layer: name, method: spec.method, init, denseParameters: pretrained.size, compressedParameters: generator.numParameters(), relativeError: error, rebuildSpec,
       ...(fit !== undefined ? { fit } : {}),
     };
   } finally {

@@ -46,6 +46,7 @@ export function parseResults(text: string, source = 'results'): ResultsFile {
     for (const f of NUMBER_FIELDS) if (typeof row[f] !== 'number' || !Number.isFinite(row[f])) throw new DataFormatError(`${source}: row ${i} needs a finite number "${f}"`);
     for (const f of STRING_FIELDS) if (typeof row[f] !== 'string') throw new DataFormatError(`${source}: row ${i} needs a string "${f}"`);
     if (!Array.isArray(row.layers) || row.layers.some((l) => typeof l !== 'string')) throw new DataFormatError(`${source}: row ${i} needs a "layers" array of strings`);
+    if (!((row.testAccuracy as number) >= 0 && (row.testAccuracy as number) <= 1)) throw new DataFormatError(`${source}: row ${i} has testAccuracy ${String(row.testAccuracy)}; it must be a fraction in [0, 1]`);
     if ((row.layerParameters as number) <= 0) throw new DataFormatError(`${source}: row ${i} has layerParameters ${String(row.layerParameters)}; it must be positive`);
   });
   return { rows: rows as ResultRow[] };

@@ -7,7 +7,8 @@ const COLORS: Record<string, string> = { dense: '#333333', adtn: '#d62728', lowr
 const FALLBACK = ['#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
 
 function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  // XML 1.0 forbids most control characters even escaped: they become spaces.
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /**

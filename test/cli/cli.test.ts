@@ -33,7 +33,7 @@ describe('usage and errors', { timeout: 300_000 }, () => {
   it('without a command prints the overview and exits 2; --help exits 0', () => {
     const none = adtn([]);
     expect(none.code).toBe(2);
-    expect(none.stdout).toMatch(/usage: adtn <command>/);
+    expect(none.stderr).toMatch(/usage: adtn <command>/);
     for (const command of ['compare', 'train', 'compress', 'eval', 'report']) {
       const help = adtn([command, '--help']);
       expect(help.code, command).toBe(0);
@@ -59,6 +59,10 @@ describe('usage and errors', { timeout: 300_000 }, () => {
       [['report', '--results', 'missing.json', '--out', 'r'], /no such results file: missing.json/],
       [['train', '--dataset', 'cifar10', '--model', 'alexnet', '--out', 'a.safetensors'], /cifar10 needs --data DIR/],
       [['train', '--model', 'alexnet', '--out', 'a.safetensors', ...TINY], /alexnet takes images of shape \[3, 32, 32\], the data set has \[1, 28, 28\]/],
+      [['train', '--data', 'nowhere', '--out', 'a.safetensors'], /--data: no such folder: nowhere/],
+      [['compare', '--layers', 'fc1,fc9', '--out', 'never', ...TINY], /compare --layers \(fc2\): .*no layer named "fc9"; layers with weights: fc1, fc2/],
+      [['eval', '--checkpoint', '.'], /\. is not a file/],
+      [['report', '--results', '.', '--out', 'r'], /\. is not a file/],
     ];
     for (const [args, message] of cases) {
       const r = adtn(args);
@@ -84,6 +88,13 @@ describe('train, compress, eval and report on MNIST', { timeout: 300_000 }, () =
     expect(resumed.stdout).toMatch(/resuming fc2.safetensors: fc2, 1 epochs done/);
     expect(resumed.stdout).toMatch(/fc2 epoch 2\/2/);
     expect(resumed.stdout).not.toMatch(/epoch 1\/2/);
+    // A resumed run keeps its recipe: a conflicting flag is refused before any work.
+    const conflicting = adtn(['train', '--epochs', '3', '--out', 'fc2.safetensors', '--resume', '--lr', '0.01', ...TINY]);
+    expect(conflicting.code).toBe(2);
+    expect(conflicting.stderr).toMatch(/fc2.safetensors was trained with --lr 0.001, not 0.01; resume without the flag/);
+    const otherLimit = adtn(['train', '--epochs', '3', '--out', 'fc2.safetensors', '--resume', '--limit', '100']);
+    expect(otherLimit.code).toBe(2);
+    expect(otherLimit.stderr).toMatch(/was trained with --limit 300, not 100/);
   });
 
   it('ADTN_BUILD=simd runs the plain SIMD kernels and says so', () => {
@@ -104,12 +115,23 @@ describe('train, compress, eval and report on MNIST', { timeout: 300_000 }, () =
       expect(r.stdout).toMatch(new RegExp(`fc1: ${method} .*802,816 -> [\\d,]+ parameters`));
       expect(r.stdout).toMatch(/parameters: 814,090 -> [\d,]+ \(model [\d.]+x, compressed layers [\d.]+x\)/);
     }
-    expect(adtn(['compress', '--checkpoint', 'fc2.safetensors', '--layers', 'fc3', '--out', 'x.safetensors', ...TINY]).stderr).toMatch(/no layer named "fc3"; layers with weights: fc1, fc2/);
+    const unknownLayer = adtn(['compress', '--checkpoint', 'fc2.safetensors', '--layers', 'fc3', '--out', 'x.safetensors', ...TINY]);
+    expect(unknownLayer.code).toBe(2);
+    expect(unknownLayer.stderr).toMatch(/no layer named "fc3"; layers with weights: fc1, fc2/);
+    // TT-SVD cuts ranks the weight cannot have; the checkpoint still loads.
+    const tooRanky = adtn(['compress', '--checkpoint', 'fc2.safetensors', '--layers', 'fc2', '--method', 'tt', '--tt-ranks', '20', '--epochs', '0', '--out', 'tt20.safetensors', ...TINY]);
+    expect(tooRanky.code, tooRanky.stderr).toBe(0);
+    const ttEval = adtn(['eval', '--checkpoint', 'tt20.safetensors', '--test-limit', '100']);
+    expect(ttEval.code, ttEval.stderr).toBe(0);
+    expect(ttEval.stdout).toMatch(/fc2\s+Linear\s+tt\s/);
     expect(adtn(['compress', '--checkpoint', 'fc2.safetensors', '--method', 'adtn', '--init', 'svd', '--out', 'x.safetensors', ...TINY]).stderr).toMatch(/--init svd does not exist for adtn/);
 
     const evaluation = adtn(['eval', '--checkpoint', 'fc2-adtn.safetensors', '--decode', '--test-limit', '200']);
     expect(evaluation.code, evaluation.stderr).toBe(0);
     expect(evaluation.stdout).toMatch(/fc1\s+Linear\s+adtn\s+\[1024, 784\]\s+802,816\s+609/);
+    const decoded = adtn(['eval', '--checkpoint', 'fc2-adtn.safetensors', '--decode', '--test-limit', '200', '--results', 'decoded.json', '--label', 'decoded']);
+    expect(decoded.code, decoded.stderr).toBe(0);
+    expect(rowsOf('decoded.json')[0]).toMatchObject({ label: 'decoded', method: 'adtn', layerParameters: 16 * 2 * 19 + 1 + 16 * 2 * 13 + 1 });
     const dense = adtn(['eval', '--checkpoint', 'fc2.safetensors', '--test-limit', '200', '--results', 'results.json', '--label', 'dense']);
     expect(dense.code, dense.stderr).toBe(0);
 
@@ -158,6 +180,14 @@ describe('the main job', { timeout: 300_000 }, () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/dense: loaded/);
     expect(again.stdout).toMatch(/adtn: loaded .*\(finished\)/);
+    // Runs made with other settings are not passed off as this run's: they start over.
+    const changed = adtn([...args, '--methods', 'dense,lowrank', '--fine-tune-lr', '0.002']);
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(changed.stdout).toMatch(/dense: loaded/);
+    expect(changed.stdout).toMatch(/fc2-lowrank.safetensors was made with other settings; starting it over/);
+    const otherSeed = adtn([...args, '--methods', 'dense', '--seed', '2']);
+    expect(otherSeed.code, otherSeed.stderr).toBe(0);
+    expect(otherSeed.stdout).toMatch(/fc2-dense.safetensors was made with other settings; training anew/);
   });
 });
 

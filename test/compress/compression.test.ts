@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AdtnWeight, ArgumentError, Conv2d, LowRankWeight, Linear, ReLU, Sequential, ShapeError, TTWeight, adtnAxes, applyCircuit, compressLayer,
   conv2d, fc2, findLayer, fitGenerator, gradcheck, matmul, memoryStats, noGrad, parameterReport, randn, randomizedSvd, relativeError,
-  svdTruncated, tensor, tidy, weightedLayerNames, Adam, type Tensor, type WeightGenerator,
+  svdTruncated, tensor, tidy, weightedLayerNames, makeGenerator, Adam, type Tensor, type WeightGenerator,
 } from '../../src/index.js';
 
 const f64 = 'float64' as const;
@@ -214,6 +214,20 @@ describe('compressing a model', () => {
   it('rejects svd for adtn and unknown methods', () => {
     expect(() => compressLayer(fc2(), 'fc2', { method: 'adtn', init: 'svd' })).toThrow(/adtn has no 'svd'/);
     expect(() => compressLayer(fc2(), 'fc2', { method: 'pca' as 'adtn' })).toThrow(/method must be one of adtn, lowrank, tt/);
+  });
+
+  it('reports the spec that rebuilds the generator: TT-SVD truncates ranks the weight cannot have', () => {
+    const model = fc2({ seed: 3 });
+    const result = compressLayer(model, 'fc2', { method: 'tt', ttRanks: 20, ttCores: 3, init: 'svd' });
+    const ranks = result.rebuildSpec.ttRanks as number[];
+    expect(ranks.length).toBe(2);
+    expect(Math.min(...ranks), JSON.stringify(ranks)).toBeLessThan(20);
+    expect(result.rebuildSpec.fit).toBeUndefined();
+    const generator = findLayer(model, 'fc2').generator!;
+    const rebuilt = makeGenerator([10, 1024], { ...result.rebuildSpec, init: 'random' });
+    expect(rebuilt.namedParameters().map(([n, p]) => [n, p.shape])).toEqual(generator.namedParameters().map(([n, p]) => [n, p.shape]));
+    const adtn = compressLayer(model, 'fc1', { method: 'adtn', depth: 2, init: 'random' });
+    expect(adtn.rebuildSpec).toMatchObject({ method: 'adtn', depth: 2 });
   });
 
   it('a compressed state dict loads into a freshly compressed model and gives the same outputs', () => {

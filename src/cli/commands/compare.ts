@@ -10,16 +10,16 @@ import { UsageError } from '../args.js';
 import type { CompressionSpec } from '../../compress/compress.js';
 import { evaluate } from '../../nn/training.js';
 import type { ResultRow } from '../../report/results.js';
-import { loadRun, saveRun, type LoadedRun, type RunState } from '../checkpoint.js';
+import { loadRun, saveRun, type LoadedRun, type RunState, type TrainingRecipe } from '../checkpoint.js';
 import { loaderFor, type DatasetSplits } from '../datasets.js';
-import { DATA_FLAGS, compressionFrom, dataFrom, describeSpec } from '../flag-groups.js';
+import { DATA_FLAGS, compressionFrom, dataFrom, describeSpec, recipeKey } from '../flag-groups.js';
 import { buildModel } from '../model-zoo.js';
 import { resultRow } from '../result-row.js';
 import { writeReport, writeResults } from '../results-io.js';
 import { resultsTable } from '../console-table.js';
 import { makeOptimizer, percent, trainEpochs } from '../train-loop.js';
 import { checkInput } from './train.js';
-import { compressModelLayers, fineTune } from './compress.js';
+import { checkLayers, compressModelLayers, fineTune } from './compress.js';
 import type { CommandContext } from './context.js';
 
 const METHODS = ['dense', 'adtn', 'lowrank', 'tt'] as const;
@@ -32,7 +32,8 @@ export const COMPARE: CommandSpec = {
     '  adtn compare                                   (a few minutes: 3 dense epochs, 2 fine-tuning epochs per method)',
     '  adtn compare --epochs 10 --fine-tune-epochs 10 --out paper-fc2',
     '  adtn compare --model lenet5 --layers conv2,fc1,fc2 --depth 4 --out lenet5-report',
-    'Runs already finished in --out are reused; delete the folder (or pass --fresh) to start over.',
+    'Runs in --out made with the same settings are reused (finished) or resumed (unfinished); runs made with other',
+    'settings are started over. Pass --fresh to start everything over.',
   ].join('\n'),
   flags: {
     out: { type: 'string', placeholder: 'DIR', default: 'adtn-report', help: 'folder for checkpoints, results.json, report.md and the SVG plot' },
@@ -83,6 +84,9 @@ export async function runCompare(flags: ParsedFlags, context: CommandContext): P
   for (const [name, value] of [['lr', flags.lr], ['fine-tune-lr', flags.fineTuneLr]] as const) {
     if (!((value as number) > 0)) throw new UsageError(`adtn compare: --${name} must be positive, got ${String(value)}`);
   }
+  checkLayers(buildModel({ name: modelName, numClasses: 10, width: 1, seed: 0 }), layers, `adtn compare --layers (${modelName})`);
+  const denseRecipe = recipeOf(flags, flags.batchSize as number, flags.lr as number);
+  const fineTuneRecipe = recipeOf(flags, flags.fineTuneBatchSize as number, flags.fineTuneLr as number);
   mkdirSync(out, { recursive: true });
   const data = dataFrom(flags);
   checkInput(modelName, data.train.shape);
@@ -90,7 +94,8 @@ export async function runCompare(flags: ParsedFlags, context: CommandContext): P
 
   // 1. The dense model: trained here, resumed, or loaded.
   const densePath = join(out, `${modelName}-dense.safetensors`);
-  const dense = await denseRun(densePath, modelName, data, flags, fresh, log);
+  const dense = await denseRun(densePath, modelName, data, flags, denseRecipe, fresh, log);
+  const source = recipeKey(denseRecipe, { model: modelName, dataset: data.name, epochs: dense.state.epoch });
   const rows: ResultRow[] = [];
   const test = loaderFor(data, 'test', 1000);
   const denseAccuracy = evaluate(dense.model, test).accuracy;
@@ -105,7 +110,9 @@ export async function runCompare(flags: ParsedFlags, context: CommandContext): P
     const target = flags.fineTuneEpochs as number;
     let run = existingRun(path, fresh, log);
     if (run !== null && (run.state.description !== describeSpec(spec) || run.state.compressedAt !== dense.state.epoch
-      || Object.keys(run.state.compression).join(',') !== layers.join(','))) {
+      || Object.keys(run.state.compression).join(',') !== layers.join(',') || run.state.source !== source
+      || run.state.recipe === undefined || recipeKey(run.state.recipe) !== recipeKey(fineTuneRecipe)
+      || run.state.epoch - (run.state.compressedAt ?? 0) > target)) {
       log(`${path} was made with other settings; starting it over`);
       for (const t of run.optimizerState.values()) t.dispose();
       run = null;
@@ -117,6 +124,8 @@ export async function runCompare(flags: ParsedFlags, context: CommandContext): P
       log(`compressing with ${method}:`);
       compressModelLayers({ model: run.model, state: run.state, layers, spec, log });
       run.state.optimizer = null;
+      run.state.recipe = fineTuneRecipe;
+      run.state.source = source;
       saveRun(path, run.model, run.state, null);
     } else if (run.state.epoch - (run.state.compressedAt ?? 0) >= target) {
       log(`${method}: loaded ${path} (finished)`);
@@ -145,12 +154,23 @@ export async function runCompare(flags: ParsedFlags, context: CommandContext): P
   log(`wrote ${join(out, 'results.json')}, ${paths.join(', ')}`);
 }
 
-async function denseRun(path: string, modelName: 'fc2' | 'lenet5', data: DatasetSplits, flags: ParsedFlags, fresh: boolean, log: (line: string) => void): Promise<LoadedRun> {
+function recipeOf(flags: ParsedFlags, batchSize: number, lr: number): TrainingRecipe {
+  const recipe: TrainingRecipe = { batchSize, lr, optimizer: 'adam', schedule: 'cosine', seed: flags.seed as number };
+  if (flags.limit !== undefined) recipe.limit = flags.limit as number;
+  if (flags.testLimit !== undefined) recipe.testLimit = flags.testLimit as number;
+  return recipe;
+}
+
+async function denseRun(
+  path: string, modelName: 'fc2' | 'lenet5', data: DatasetSplits, flags: ParsedFlags, recipe: TrainingRecipe, fresh: boolean, log: (line: string) => void,
+): Promise<LoadedRun> {
   const epochs = flags.epochs as number;
   const seed = flags.seed as number;
   let run = existingRun(path, fresh, log);
-  if (run !== null && (Object.keys(run.state.compression).length > 0 || run.state.model.name !== modelName || run.state.dataset !== data.name)) {
-    log(`${path} holds another run; training anew`);
+  if (run !== null && (Object.keys(run.state.compression).length > 0 || run.state.model.name !== modelName || run.state.dataset !== data.name
+    || run.state.recipe === undefined || recipeKey(run.state.recipe) !== recipeKey(recipe) || run.state.epoch > epochs)) {
+    log(`${path} was made with other settings; training anew`);
+    for (const t of run.optimizerState.values()) t.dispose();
     run = null;
   }
   if (run !== null && run.state.epoch >= epochs) {
@@ -160,7 +180,7 @@ async function denseRun(path: string, modelName: 'fc2' | 'lenet5', data: Dataset
   let model;
   let state: RunState;
   if (run === null) {
-    state = { model: { name: modelName, numClasses: data.train.classes, width: 1, seed }, dataset: data.name, compression: {}, epoch: 0, optimizer: null, history: [], seconds: 0 };
+    state = { model: { name: modelName, numClasses: data.train.classes, width: 1, seed }, dataset: data.name, compression: {}, epoch: 0, optimizer: null, history: [], seconds: 0, recipe };
     model = buildModel(state.model);
   } else {
     ({ model, state } = run);

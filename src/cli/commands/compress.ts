@@ -3,12 +3,13 @@
 import { existsSync } from 'node:fs';
 import type { CommandSpec, ParsedFlags } from '../args.js';
 import { UsageError } from '../args.js';
-import { compressLayer, parameterReport, type CompressionSpec } from '../../compress/compress.js';
+import { compressLayer, findLayer, parameterReport, type CompressionSpec } from '../../compress/compress.js';
+import { AdtnError } from '../../errors.js';
 import { evaluate } from '../../nn/training.js';
 import type { Sequential } from '../../nn/layers/sequential.js';
 import type { Tensor } from '../../tensor.js';
 import { loadRun, saveRun, type RunState } from '../checkpoint.js';
-import { COMPRESSION_FLAGS, DATA_FLAGS, TRAINING_FLAGS, compressionFrom, dataFrom, describeSpec, trainingFrom } from '../flag-groups.js';
+import { COMPRESSION_FLAGS, DATA_FLAGS, TRAINING_FLAGS, compressionFrom, dataFrom, describeSpec, resumedRecipe, trainingFrom } from '../flag-groups.js';
 import { loaderFor, type DatasetSplits } from '../datasets.js';
 import { progressBar } from '../progress.js';
 import { appendResult } from '../results-io.js';
@@ -24,7 +25,7 @@ export const COMPRESS: CommandSpec = {
     '  adtn compress --checkpoint runs/fc2.safetensors --layers fc1,fc2 --method adtn --depth 8 --out runs/fc2-adtn.safetensors',
     '  adtn compress --checkpoint runs/fc2.safetensors --method lowrank --rank 2 --out runs/fc2-lr.safetensors',
     '  adtn compress --checkpoint runs/fc2.safetensors --method tt --tt-ranks 6 --epochs 4 --out runs/fc2-tt.safetensors',
-    '  adtn compress --out runs/fc2-adtn.safetensors --epochs 6 --resume     (more fine-tuning)',
+    '  adtn compress --out runs/fc2-adtn.safetensors --epochs 6 --resume     (more fine-tuning, with the saved settings)',
   ].join('\n'),
   flags: {
     checkpoint: { type: 'string', placeholder: 'FILE', help: 'the trained (dense) checkpoint' },
@@ -63,7 +64,8 @@ export function compressModelLayers({ model, state, layers, spec, log }: Compres
     bar.finish();
     const fit = result.fit === undefined ? '' : `, fit ${result.fit.steps} steps (${result.fit.stoppedBy}): error ${result.fit.initialError.toFixed(3)} -> ${result.fit.relativeError.toFixed(3)}`;
     log(`${layer}: ${spec.method} (${describeSpec(spec)}), ${result.denseParameters.toLocaleString('en-US')} -> ${result.compressedParameters.toLocaleString('en-US')} parameters (${(result.denseParameters / result.compressedParameters).toFixed(1)}x), relative error ${result.relativeError.toFixed(3)}${fit}`);
-    state.compression[layer] = spec;
+    // What rebuilds the layer on load (TT-SVD may have truncated the requested ranks).
+    state.compression[layer] = result.rebuildSpec;
   }
   state.compressedAt = state.epoch;
   state.description = describeSpec(spec);
@@ -98,10 +100,8 @@ export async function fineTune(options: FineTuneOptions): Promise<void> {
   }
   for (const t of options.optimizerState?.values() ?? []) t.dispose();
   const done = state.epoch - at;
-  if (done >= options.epochs) {
-    saveRun(options.out, model, state, null);
-    return;
-  }
+  // Nothing to do: the checkpoint on disk is already this state (with its optimizer state).
+  if (done >= options.epochs) return;
   await trainEpochs({
     model, optimizer, data: options.data, batchSize: options.batchSize, from: done + 1, to: options.epochs, lr: options.lr, schedule: options.schedule,
     seed: options.seed + 7, label: `${state.description ?? 'compressed'} fine-tune`, log: options.log,
@@ -119,12 +119,13 @@ export async function runCompress(flags: ParsedFlags, context: CommandContext): 
   const out = flags.out as string | undefined;
   if (out === undefined) throw new UsageError('adtn compress: --out FILE is required (the compressed checkpoint to write)');
   if (existsSync(out) && !flags.resume && !flags.force) throw new UsageError(`adtn compress: ${out} exists; pass --resume to continue fine-tuning it or --force to start over`);
-  const settings = trainingFrom(flags);
+  let settings = trainingFrom(flags);
   let loaded;
   if (flags.resume) {
     if (!existsSync(out)) throw new UsageError(`adtn compress: --resume: no checkpoint at ${out}`);
     loaded = loadRun(out);
     if (Object.keys(loaded.state.compression).length === 0) throw new UsageError(`adtn compress: ${out} is not compressed; --resume continues a compressed run`);
+    settings = resumedRecipe('compress', out, loaded.state.recipe, flags, context.given);
     context.log(`resuming ${out}: ${loaded.state.description}, ${loaded.state.epoch - (loaded.state.compressedAt ?? 0)} fine-tuning epochs done`);
   } else {
     const checkpoint = flags.checkpoint as string | undefined;
@@ -132,9 +133,13 @@ export async function runCompress(flags: ParsedFlags, context: CommandContext): 
     loaded = loadRun(checkpoint);
     const already = Object.keys(loaded.state.compression).filter((l) => (flags.layers as string[]).includes(l));
     if (already.length > 0) throw new UsageError(`adtn compress: ${checkpoint} has ${already.join(', ')} compressed already`);
+    checkLayers(loaded.model, flags.layers as string[], checkpoint);
   }
   const { model, state, optimizerState } = loaded;
-  const data = dataFrom({ ...flags, dataset: state.dataset });
+  if (context.given.has('dataset') && flags.dataset !== state.dataset) {
+    throw new UsageError(`adtn compress: the model was trained on ${state.dataset}; fine-tuning uses the same data set, not ${String(flags.dataset)}`);
+  }
+  const data = dataFrom({ ...flags, dataset: state.dataset, limit: settings.limit, testLimit: settings.testLimit });
   if (!flags.resume) {
     for (const t of optimizerState.values()) t.dispose();
     optimizerState.clear();
@@ -144,6 +149,8 @@ export async function runCompress(flags: ParsedFlags, context: CommandContext): 
     const report = parameterReport(model);
     context.log(`parameters: ${report.denseTotal.toLocaleString('en-US')} -> ${report.total.toLocaleString('en-US')} (model ${report.modelRatio.toFixed(1)}x, compressed layers ${report.layerRatio.toFixed(1)}x)`);
     state.optimizer = null;
+    state.recipe = settings;
+    saveRun(out, model, state, null);
   }
   await fineTune({
     model, state, data, epochs: flags.epochs as number, ...settings, out, log: context.log, optimizerState,
@@ -154,5 +161,17 @@ export async function runCompress(flags: ParsedFlags, context: CommandContext): 
     const row = resultRow(model, state, { label: (flags.label as string | undefined) ?? `${state.description}`, testAccuracy: accuracy });
     appendResult(flags.results as string, row);
     context.log(`added "${row.label}" to ${String(flags.results)}`);
+  }
+}
+
+/** Checks the layer names against the model before any data is loaded (a clear usage error). */
+export function checkLayers(model: Sequential, layers: readonly string[], where: string): void {
+  for (const layer of layers) {
+    try {
+      findLayer(model, layer);
+    } catch (error) {
+      if (error instanceof AdtnError) throw new UsageError(`${where}: ${error.message}`);
+      throw error;
+    }
   }
 }

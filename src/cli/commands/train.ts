@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import type { CommandSpec, ParsedFlags } from '../args.js';
 import { UsageError } from '../args.js';
 import { loadRun, saveRun, type RunState } from '../checkpoint.js';
-import { DATA_FLAGS, TRAINING_FLAGS, dataFrom, trainingFrom } from '../flag-groups.js';
+import { DATA_FLAGS, TRAINING_FLAGS, dataFrom, resumedRecipe, trainingFrom } from '../flag-groups.js';
 import { buildModel, inputShapeOf, MODEL_NAMES, type ModelName } from '../model-zoo.js';
 import { makeOptimizer, percent, trainEpochs } from '../train-loop.js';
 import type { CommandContext } from './context.js';
@@ -17,7 +17,10 @@ export const TRAIN: CommandSpec = {
     '  adtn train --model fc2 --epochs 5 --out runs/fc2.safetensors',
     '  adtn train --model lenet5 --epochs 10 --out runs/lenet5.safetensors',
     '  adtn train --model vgg16 --width 0.25 --dataset cifar10 --data ./cifar-10-batches-bin --out runs/vgg.safetensors',
-    '  adtn train --out runs/fc2.safetensors --epochs 8 --resume      (continues up to epoch 8)',
+    '  adtn train --out runs/fc2.safetensors --epochs 8 --resume      (continues up to epoch 8 with the saved settings)',
+    '',
+    'A resumed run keeps its batch size, learning rate, optimizer, schedule, seed and data limits; raising --epochs',
+    're-plans the cosine schedule over the new total, so the learning rate rises again from where it was.',
   ].join('\n'),
   flags: {
     model: { type: 'string', choices: MODEL_NAMES, default: 'fc2', help: 'architecture' },
@@ -36,8 +39,8 @@ export async function runTrain(flags: ParsedFlags, context: CommandContext): Pro
   if (out === undefined) throw new UsageError('adtn train: --out FILE is required (the checkpoint to write)');
   if (existsSync(out) && !flags.resume && !flags.force) throw new UsageError(`adtn train: ${out} exists; pass --resume to continue it or --force to start over`);
   if (flags.resume && !existsSync(out)) throw new UsageError(`adtn train: --resume: no checkpoint at ${out}`);
-  const settings = trainingFrom(flags);
   const epochs = flags.epochs as number;
+  let settings = trainingFrom(flags);
 
   let model;
   let state: RunState;
@@ -48,13 +51,14 @@ export async function runTrain(flags: ParsedFlags, context: CommandContext): Pro
     if (Object.keys(state.compression).length > 0) throw new UsageError(`adtn train: ${out} holds a compressed model; continue it with adtn compress --resume`);
     if (context.given.has('dataset') && state.dataset !== flags.dataset) throw new UsageError(`adtn train: ${out} was trained on ${state.dataset}, not ${String(flags.dataset)}`);
     if (context.given.has('model') && state.model.name !== flags.model) throw new UsageError(`adtn train: ${out} holds ${state.model.name}, not ${String(flags.model)}`);
-    data = dataFrom({ ...flags, dataset: state.dataset });
+    settings = resumedRecipe('train', out, state.recipe, flags, context.given);
+    data = dataFrom({ ...flags, dataset: state.dataset, limit: settings.limit, testLimit: settings.testLimit });
     context.log(`resuming ${out}: ${state.model.name}, ${state.epoch} epochs done`);
   } else {
     data = dataFrom(flags);
     state = {
       model: { name: flags.model as ModelName, numClasses: data.train.classes, width: flags.width as number, seed: settings.seed },
-      dataset: data.name, compression: {}, epoch: 0, optimizer: null, history: [], seconds: 0,
+      dataset: data.name, compression: {}, epoch: 0, optimizer: null, history: [], seconds: 0, recipe: settings,
     };
     checkInput(state.model.name, data.train.shape);
     model = buildModel(state.model);
