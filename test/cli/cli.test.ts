@@ -60,6 +60,8 @@ describe('usage and errors', { timeout: 300_000 }, () => {
       [['train', '--dataset', 'cifar10', '--model', 'alexnet', '--out', 'a.safetensors'], /cifar10 needs --data DIR/],
       [['train', '--model', 'alexnet', '--out', 'a.safetensors', ...TINY], /alexnet takes images of shape \[3, 32, 32\], the data set has \[1, 28, 28\]/],
       [['train', '--data', 'nowhere', '--out', 'a.safetensors'], /--data: no such folder: nowhere/],
+      [['train', '--width', '0', '--model', 'vgg16', '--out', 'a.safetensors'], /--width must be positive, got 0/],
+      [['compare', '--methods', 'lowrank', '--rank', '2000', '--out', 'never', ...TINY], /compare \(lowrank\): .*rank must be an integer in \[1, 784\], got 2000/],
       [['compare', '--layers', 'fc1,fc9', '--out', 'never', ...TINY], /compare --layers \(fc2\): .*no layer named "fc9"; layers with weights: fc1, fc2/],
       [['eval', '--checkpoint', '.'], /\. is not a file/],
       [['report', '--results', '.', '--out', 'r'], /\. is not a file/],
@@ -114,6 +116,14 @@ describe('train, compress, eval and report on MNIST', { timeout: 300_000 }, () =
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`fc1: ${method} .*802,816 -> [\\d,]+ parameters`));
       expect(r.stdout).toMatch(/parameters: 814,090 -> [\d,]+ \(model [\d.]+x, compressed layers [\d.]+x\)/);
+    }
+    for (const [flags, message] of [
+      [['--method', 'tt', '--tt-ranks', '2,2,2'], /TTWeight: ranks must be a positive integer or 2 positive integers, got \[2,2,2\]/],
+      [['--method', 'lowrank', '--rank', '20', '--layers', 'fc2'], /LowRankWeight: rank must be an integer in \[1, 10\], got 20/],
+    ] as const) {
+      const r = adtn(['compress', '--checkpoint', 'fc2.safetensors', ...flags, '--out', 'x.safetensors', ...TINY]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
     }
     const unknownLayer = adtn(['compress', '--checkpoint', 'fc2.safetensors', '--layers', 'fc3', '--out', 'x.safetensors', ...TINY]);
     expect(unknownLayer.code).toBe(2);

@@ -84,7 +84,9 @@ export async function runCompare(flags: ParsedFlags, context: CommandContext): P
   for (const [name, value] of [['lr', flags.lr], ['fine-tune-lr', flags.fineTuneLr]] as const) {
     if (!((value as number) > 0)) throw new UsageError(`adtn compare: --${name} must be positive, got ${String(value)}`);
   }
-  checkLayers(buildModel({ name: modelName, numClasses: 10, width: 1, seed: 0 }), layers, `adtn compare --layers (${modelName})`);
+  const probe = buildModel({ name: modelName, numClasses: 10, width: 1, seed: 0 });
+  checkLayers(probe, layers, `adtn compare --layers (${modelName})`);
+  for (const method of methods.filter((m): m is 'adtn' | 'lowrank' | 'tt' => m !== 'dense')) checkLayers(probe, layers, `adtn compare (${method})`, specFor(method, flags));
   const denseRecipe = recipeOf(flags, flags.batchSize as number, flags.lr as number);
   const fineTuneRecipe = recipeOf(flags, flags.fineTuneBatchSize as number, flags.fineTuneLr as number);
   mkdirSync(out, { recursive: true });

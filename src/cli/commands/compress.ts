@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import type { CommandSpec, ParsedFlags } from '../args.js';
 import { UsageError } from '../args.js';
-import { compressLayer, findLayer, parameterReport, type CompressionSpec } from '../../compress/compress.js';
+import { compressLayer, findLayer, makeGenerator, parameterReport, type CompressionSpec } from '../../compress/compress.js';
 import { AdtnError } from '../../errors.js';
 import { evaluate } from '../../nn/training.js';
 import type { Sequential } from '../../nn/layers/sequential.js';
@@ -133,7 +133,7 @@ export async function runCompress(flags: ParsedFlags, context: CommandContext): 
     loaded = loadRun(checkpoint);
     const already = Object.keys(loaded.state.compression).filter((l) => (flags.layers as string[]).includes(l));
     if (already.length > 0) throw new UsageError(`adtn compress: ${checkpoint} has ${already.join(', ')} compressed already`);
-    checkLayers(loaded.model, flags.layers as string[], checkpoint);
+    checkLayers(loaded.model, flags.layers as string[], checkpoint, compressionFrom(flags));
   }
   const { model, state, optimizerState } = loaded;
   if (context.given.has('dataset') && flags.dataset !== state.dataset) {
@@ -164,11 +164,17 @@ export async function runCompress(flags: ParsedFlags, context: CommandContext): 
   }
 }
 
-/** Checks the layer names against the model before any data is loaded (a clear usage error). */
-export function checkLayers(model: Sequential, layers: readonly string[], where: string): void {
+/**
+ * Checks the layer names against the model, and that the compression can be built for each layer
+ * (ranks, depth, ...), before any data is loaded: a clear usage error instead of a failure later.
+ */
+export function checkLayers(model: Sequential, layers: readonly string[], where: string, spec?: CompressionSpec): void {
   for (const layer of layers) {
     try {
-      findLayer(model, layer);
+      const target = findLayer(model, layer);
+      if (spec === undefined) continue;
+      const probe = makeGenerator(target.weightShape, { ...spec, init: 'random', fit: undefined }, { dtype: 'float32' });
+      for (const p of probe.parameters()) p.dispose();
     } catch (error) {
       if (error instanceof AdtnError) throw new UsageError(`${where}: ${error.message}`);
       throw error;

@@ -40,6 +40,7 @@ export async function runTrain(flags: ParsedFlags, context: CommandContext): Pro
   if (existsSync(out) && !flags.resume && !flags.force) throw new UsageError(`adtn train: ${out} exists; pass --resume to continue it or --force to start over`);
   if (flags.resume && !existsSync(out)) throw new UsageError(`adtn train: --resume: no checkpoint at ${out}`);
   const epochs = flags.epochs as number;
+  if (!((flags.width as number) > 0)) throw new UsageError(`adtn train: --width must be positive, got ${String(flags.width)}`);
   let settings = trainingFrom(flags);
 
   let model;
