@@ -54,5 +54,8 @@ export function loadDataset(request: DatasetRequest): DatasetSplits {
 
 /** A loader over a split, normalised with the data set's statistics. */
 export function loaderFor(data: DatasetSplits, split: 'train' | 'test', batchSize: number, seed = 0): DataLoader {
-  return new DataLoader(data[split], { batchSize, shuffle: split === 'train', seed, mean: data.mean, std: data.std });
+  // A last training batch of one image would stop BatchNorm (no variance to learn from): that one
+  // image, a different one each epoch since the order is shuffled, is left out instead.
+  const dropLast = split === 'train' && data.train.labels.length % batchSize === 1 && data.train.labels.length > 1;
+  return new DataLoader(data[split], { batchSize, shuffle: split === 'train', seed, mean: data.mean, std: data.std, dropLast });
 }

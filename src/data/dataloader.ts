@@ -45,6 +45,9 @@ export class DataLoader implements Iterable<Batch> {
     const { batchSize } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
     if (data.labels.length === 0) throw new ArgumentError('DataLoader: the data set is empty');
+    if (options.dropLast && data.labels.length < batchSize) {
+      throw new ArgumentError(`DataLoader: with dropLast, ${data.labels.length} samples make no full batch of ${batchSize}`);
+    }
     this.batchSize = batchSize;
     this.generator = new RandomGenerator(options.seed ?? 0);
     this.dtype = parseDtype('DataLoader', options.dtype);

@@ -1,6 +1,7 @@
 // Module and Parameter: the PyTorch-like building blocks of networks. A module owns named
 // parameters (trainable tensors), buffers (state such as running statistics) and child modules;
-// names join with dots ('features.0.weight'), as in a PyTorch state dict.
+// names join with dots ('features.0.weight') as in a PyTorch state dict (the names of our own
+// buffers, such as BatchNorm's runningMean and runningVar, are this library's, not PyTorch's).
 
 import { ArgumentError, DtypeError, ShapeError, formatShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -142,7 +143,8 @@ export abstract class Module {
 
   /**
    * Copies values into this module's parameters and buffers. With `strict` (default) every
-   * key must match; shapes and dtypes must always match.
+   * key must match; shapes and dtypes must always match. All or nothing: every entry is checked
+   * before any value is copied.
    */
   loadStateDict(state: ReadonlyMap<string, Tensor> | Record<string, Tensor>, options: { strict?: boolean } = {}): void {
     const entries = state instanceof Map ? state : new Map(Object.entries(state));
@@ -155,6 +157,7 @@ export abstract class Module {
         throw new ArgumentError(`loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]`);
       }
     }
+    const copies: [Tensor, Tensor][] = [];
     for (const [key, target] of own) {
       const source = entries.get(key);
       if (source === undefined) continue;
@@ -163,7 +166,10 @@ export abstract class Module {
       if (source.rank !== target.rank || source.shape.some((s, i) => s !== target.shape[i])) {
         throw new ShapeError(`loadStateDict: ${key} has shape ${formatShape(source.shape)}, the module has ${formatShape(target.shape)}`);
       }
-      noGrad(() => target.assign(source));
+      copies.push([target, source]);
     }
+    noGrad(() => {
+      for (const [target, source] of copies) target.assign(source);
+    });
   }
 }

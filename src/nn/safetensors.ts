@@ -28,7 +28,8 @@ export interface SafetensorsEntry {
 export function serializeSafetensors(tensors: ReadonlyMap<string, Tensor> | Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
   const map: ReadonlyMap<string, Tensor> = tensors instanceof Map ? tensors : new Map(Object.entries(tensors as Record<string, Tensor>));
   const entries = [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const header: Record<string, unknown> = {};
+  // Null prototype: a tensor named "__proto__" is an ordinary key, not the object's prototype.
+  const header: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   if (Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
       if (typeof v !== 'string') throw new DataFormatError(`safetensors: metadata value of ${k} must be a string`);
@@ -78,15 +79,19 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors data')
   }
   const headerLength = Number(declared);
   let header: unknown;
+  let text = '';
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength));
+    header = JSON.parse(text);
   } catch (error) {
     fail(`the header is not valid UTF-8 JSON (${(error as Error).message})`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('the header is not a JSON object');
+  // The specification: the header starts with '{' and may be padded at the end with spaces only.
+  if (!text.startsWith('{') || !text.replace(/ +$/, '').endsWith('}')) fail('the header must start with "{" and may be followed only by spaces');
   const bufferStart = 8 + headerLength;
   const bufferLength = bytes.length - bufferStart;
-  const metadata: Record<string, string> = {};
+  const metadata: Record<string, string> = Object.create(null) as Record<string, string>;
   const tensors = new Map<string, SafetensorsEntry>();
   const spans: [number, number, string][] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {

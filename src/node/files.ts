@@ -12,14 +12,20 @@ import { parseCifar, type CifarVariant } from '../data/cifar.js';
 import { parseSafetensors, serializeSafetensors, tensorsFromSafetensors } from '../nn/safetensors.js';
 import type { Module } from '../nn/module.js';
 
+/** Gzip data is refused beyond this many bytes decompressed (a small file can expand without bound). */
+export const MAX_GUNZIPPED_BYTES = 2 ** 30;
+
 /** The bytes of a file, gunzipped when it is gzip. */
 export function readBytes(path: string): Uint8Array {
   if (!existsSync(path)) throw new DataFormatError(`no such file: ${path}`);
   const raw = readFileSync(path);
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
-      return new Uint8Array(gunzipSync(raw));
+      return new Uint8Array(gunzipSync(raw, { maxOutputLength: MAX_GUNZIPPED_BYTES }));
     } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new DataFormatError(`${path}: gzip data expands beyond ${MAX_GUNZIPPED_BYTES} bytes; refusing it`);
+      }
       throw new DataFormatError(`${path}: corrupt gzip data (${(error as Error).message})`);
     }
   }
@@ -99,8 +105,9 @@ export function loadCifar(dir: string, variant: CifarVariant = 'cifar10'): { tra
     return parseCifar(readBytes(path), variant, path);
   };
   if (variant === 'cifar10') {
-    const batches = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`).filter((n) => existsSync(join(dir, n)));
-    if (batches.length === 0) throw new DataFormatError(`CIFAR-10: no data_batch_*.bin files in ${dir}`);
+    const batches = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
+    const missing = batches.filter((n) => !existsSync(join(dir, n)));
+    if (missing.length > 0) throw new DataFormatError(`CIFAR-10: ${missing.join(', ')} missing in ${dir} (the training set is data_batch_1.bin .. data_batch_5.bin)`);
     return { train: concatenate(batches.map(parse)), test: parse('test_batch.bin') };
   }
   return { train: parse('train.bin'), test: parse('test.bin') };
@@ -132,7 +139,10 @@ export function saveModel(model: Module, path: string, metadata: Record<string, 
 /** Loads a state dict saved by saveModel into a module of the same architecture. */
 export function loadModel(model: Module, path: string, options: { strict?: boolean } = {}): Record<string, string> {
   const { tensors, metadata } = loadSafetensors(path);
-  model.loadStateDict(tensors, options);
-  for (const t of tensors.values()) t.dispose();
+  try {
+    model.loadStateDict(tensors, options);
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
   return metadata;
 }

@@ -98,7 +98,7 @@ describe('CIFAR', () => {
     expect(() => parseCifar(new Uint8Array(3072), 'cifar10', 'short.bin')).toThrow(/short.bin: 3072 bytes is not a whole number of 3073-byte/);
     expect(() => parseCifar(record([10], 0), 'cifar10', 'label.bin')).toThrow(/label 10/);
     expect(() => parseCifar(record([20, 5], 0), 'cifar100', 'coarse.bin')).toThrow(/coarse label 20/);
-    expect(() => loadCifar(join(dir, 'nowhere'))).toThrow(/no data_batch/);
+    expect(() => loadCifar(join(dir, 'nowhere'))).toThrow(/data_batch_1.bin, .*data_batch_5.bin missing in/);
   });
 });
 
@@ -123,6 +123,7 @@ describe('DataLoader', () => {
     expect(Math.max(...values)).toBeCloseTo((1 - 0.5) / 0.25, 6);
     expect(new DataLoader(small, { batchSize: 32, dropLast: true }).length).toBe(3);
     expect(() => new DataLoader(small, { batchSize: 0 })).toThrow(/batchSize/);
+    expect(() => new DataLoader(small, { batchSize: 101, dropLast: true })).toThrow(/with dropLast, 100 samples make no full batch of 101/);
     expect(() => new DataLoader(small, { batchSize: 2, mean: [0, 0] })).toThrow(/mean needs 1 or 1/);
   });
 });

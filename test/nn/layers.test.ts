@@ -75,6 +75,13 @@ describe('layer behaviour', () => {
     z.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 12));
   });
 
+  it('BatchNorm refuses to train on one value per channel (as PyTorch does)', () => {
+    const bn = new BatchNorm1d(3);
+    expect(() => bn.forward(randn([1, 3], { seed: 1 }))).toThrow(/BatchNorm1d: training needs more than one value per channel, got input/);
+    bn.eval();
+    expect(bn.forward(randn([1, 3], { seed: 1 })).shape).toEqual([1, 3]);
+  });
+
   it('Dropout is seeded and off in eval mode', () => {
     const x = randn([1000]);
     const a = new Dropout(0.5, { seed: 3 }).forward(x).toArray();

@@ -45,6 +45,22 @@ describe('safetensors', () => {
     expect(Array.from(b.parameters()[0]!.toArray())).toEqual(Array.from(a.parameters()[0]!.toArray()));
   });
 
+  it('round-trips a tensor named __proto__ and space-padded headers', () => {
+    const bytes = serializeSafetensors(new Map([['__proto__', tensor([1, 2])], ['b', tensor([3])]]), { __proto__x: 'y' });
+    const parsed = parseSafetensors(bytes);
+    expect([...parsed.tensors.keys()].sort()).toEqual(['__proto__', 'b']);
+    expect(Array.from(parsed.tensors.get('__proto__')!.data)).toEqual([1, 2]);
+  });
+
+  it('loading a state dict is all or nothing', () => {
+    const model = fc2({ seed: 1 });
+    const before = model.parameters().map((p) => Array.from(p.toArray()));
+    const state = model.stateDict();
+    const wrong = new Map([...state].map(([k, t]) => [k, k === 'fc2.bias' ? tensor([1, 2, 3]) : t.mul(0)]));
+    expect(() => model.loadStateDict(wrong)).toThrow(/fc2.bias has shape \[3\], the module has \[10\]/);
+    expect(model.parameters().map((p) => Array.from(p.toArray()))).toEqual(before);
+  });
+
   it('rejects malformed files with a clear error', () => {
     const good = serializeSafetensors({ a: tensor([1, 2, 3]) });
     const headerLength = Number(new DataView(good.buffer).getBigUint64(0, true));
@@ -54,6 +70,13 @@ describe('safetensors', () => {
       new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
       out.set(json, 8);
       out.set(data, 8 + json.length);
+      return out;
+    };
+    const withRawHeader = (json: string) => {
+      const text = new TextEncoder().encode(json);
+      const out = new Uint8Array(8 + text.length + 12);
+      new DataView(out.buffer).setBigUint64(0, BigInt(text.length), true);
+      out.set(text, 8);
       return out;
     };
     const cases: [string, Uint8Array, RegExp][] = [
@@ -70,6 +93,8 @@ describe('safetensors', () => {
       ['overlap', withHeader({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }), /overlaps/],
       ['trailing', withHeader({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }), /4 bytes that no entry uses/],
       ['metadata', withHeader({ __metadata__: { n: 3 }, a: { dtype: 'F32', shape: [3], data_offsets: [0, 12] } }), /not a string/],
+      ['leading whitespace', withRawHeader('\n {"a":{"dtype":"F32","shape":[3],"data_offsets":[0,12]}}'), /must start with "\{"/],
+      ['tab padding', withRawHeader('{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,12]}}\t'), /followed only by spaces/],
     ];
     for (const [name, bytes, pattern] of cases) {
       expect(() => parseSafetensors(bytes, name), name).toThrow(DataFormatError);

@@ -56,10 +56,12 @@ abstract class BatchNorm extends Module {
       variance = mean(square(sub(x, mu)), axes, true);
       if (this.training && this.runningMean !== null && this.runningVar !== null) {
         const count = x.size / this.numFeatures;
+        // As in PyTorch: one value per channel has no variance to learn from.
+        if (count < 2) throw new ArgumentError(`${this.constructor.name}: training needs more than one value per channel, got input ${formatShape(x.shape)}`);
         const m = this.momentum;
         noGrad(() => {
           this.runningMean!.mulInPlace(1 - m).addInPlace(reshape(mu.detach(), [this.numFeatures]), m);
-          const unbiased = mul(reshape(variance.detach(), [this.numFeatures]), count / Math.max(1, count - 1));
+          const unbiased = mul(reshape(variance.detach(), [this.numFeatures]), count / (count - 1));
           this.runningVar!.mulInPlace(1 - m).addInPlace(unbiased, m);
         });
       }

@@ -65,6 +65,8 @@ export abstract class Optimizer {
   /** Restores state saved by stateDict() (for the same parameters in the same order). */
   loadStateDict(state: ReadonlyMap<string, Tensor>, stepCount: number, lr = this.lr): void {
     if (!Number.isInteger(stepCount) || stepCount < 0) throw new ArgumentError(`${this.constructor.name}.loadStateDict: stepCount must be a non-negative integer, got ${stepCount}`);
+    // All or nothing: every entry is checked before any state is written.
+    const copies: [Tensor, string, Tensor][] = [];
     for (const [key, source] of state) {
       const match = /^(\d+)\.(\w+)$/.exec(key);
       const p = match === null ? undefined : this.params[Number(match[1])];
@@ -72,8 +74,11 @@ export abstract class Optimizer {
       if (source.dtype !== p.dtype || source.size !== p.size || source.rank !== p.rank || source.shape.some((s, i) => s !== p.shape[i])) {
         throw new ShapeError(`${this.constructor.name}.loadStateDict: ${key} has ${source.dtype} ${formatShape(source.shape)}, parameter ${match![1]} is ${p.dtype} ${formatShape(p.shape)}`);
       }
-      noGrad(() => this.stateTensor(p, match![2]!).assign(source));
+      copies.push([p, match![2]!, source]);
     }
+    noGrad(() => {
+      for (const [p, name, source] of copies) this.stateTensor(p, name).assign(source);
+    });
     this.stepCount = stepCount;
     this.lr = lr;
   }
