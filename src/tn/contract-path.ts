@@ -12,6 +12,12 @@
 //            flops), preferring pairs that share a label; O(n^3).
 //   sequential  left to right, for comparison.
 // An optional memory limit excludes paths with a larger intermediate (the output is exempt).
+//
+// einsum and contractPath hand the planner operands already reduced on their own: diagonals of
+// repeated labels taken, size-1 broadcast axes dropped, and labels that only one operand has and the
+// output does not keep summed away. The reported flops and step specs are those of the pairwise
+// steps on the reduced operands, so they can be lower than opt_einsum's for the same spec (e.g.
+// 'ij,jk->k' plans 'j,jk->k'); those per-operand reductions are not counted.
 
 import { ArgumentError } from '../errors.js';
 
@@ -92,8 +98,8 @@ function optimalTree(inputs: Labels[], output: Labels, sizes: ReadonlyMap<string
   const resultOf = new Map<number, Labels>();
   const cost = new Map<number, number>();
   const split = new Map<number, number>();
-  // An operand keeps its own labels until its first contraction (labels only it has are summed
-  // in that step, as describePath counts them); a group's result keeps what is needed outside.
+  // An operand keeps its own labels until its first contraction; a group's result keeps what is
+  // needed outside.
   const labelsOf = (mask: number): Labels => {
     if (popcount(mask) === 1) return inputs[31 - Math.clz32(mask)]!;
     let r = resultOf.get(mask);

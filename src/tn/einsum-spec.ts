@@ -105,6 +105,17 @@ export function parseEinsum(spec: string, shapes: readonly (readonly number[])[]
   const inputs = terms.map((term, k) => expand(term.labels, ellipsisCounts[k]!));
   const sizes = new Map<string, number>();
   inputs.forEach((labels, k) => {
+    // A label repeated within one operand takes a diagonal: its axes must have equal sizes there
+    // (no broadcasting inside one operand, as in numpy and torch).
+    const within = new Map<string, number>();
+    labels.forEach((label, axis) => {
+      const size = shapes[k]![axis]!;
+      const seen = within.get(label);
+      if (seen !== undefined && seen !== size) {
+        throw new ShapeError(`einsum: index '${label}' is repeated in operand ${k} of '${spec}' with sizes ${seen} and ${size}; a diagonal needs equal sizes`);
+      }
+      within.set(label, size);
+    });
     labels.forEach((label, axis) => {
       const size = shapes[k]![axis]!;
       const known = sizes.get(label);

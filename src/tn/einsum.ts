@@ -51,7 +51,8 @@ function isOptions(x: unknown): x is ContractOptions {
 function prepareTerm(t: Tensor, labels: string[], parsed: ParsedSpec, counts: Map<string, number>): Term {
   let tensor = t;
   let current = labels;
-  const broadcast = current.map((l, axis) => tensor.shape[axis] === 1 && parsed.sizes.get(l)! > 1);
+  // A size-1 axis against a label of another size (also 0) broadcasts: it is dropped here.
+  const broadcast = current.map((l, axis) => tensor.shape[axis] === 1 && parsed.sizes.get(l)! !== 1);
   if (broadcast.some(Boolean)) {
     tensor = reshape(tensor, tensor.shape.filter((_, a) => !broadcast[a]));
     current = current.filter((_, a) => !broadcast[a]);
@@ -122,7 +123,16 @@ function contractPair(a: Term, b: Term, keep: ReadonlySet<string>, sizes: Readon
 
 function splitArguments(args: readonly unknown[]): { operands: unknown[]; options: ContractOptions } {
   const last = args[args.length - 1];
-  if (args.length > 0 && isOptions(last)) return { operands: args.slice(0, -1), options: last };
+  if (args.length > 0 && isOptions(last)) {
+    // Checked here too, so that a one-operand call (which plans nothing) does not accept them silently.
+    if (last.optimize !== undefined && !['auto', 'optimal', 'greedy', 'sequential'].includes(last.optimize)) {
+      throw new ArgumentError(`einsum: optimize must be 'auto', 'optimal', 'greedy' or 'sequential', got ${JSON.stringify(last.optimize)}`);
+    }
+    if (last.memoryLimit !== undefined && !(last.memoryLimit > 0)) {
+      throw new ArgumentError(`einsum: memoryLimit must be a positive number of elements, got ${last.memoryLimit}`);
+    }
+    return { operands: args.slice(0, -1), options: last };
+  }
   return { operands: [...args], options: {} };
 }
 
@@ -185,7 +195,8 @@ export function contractPath(spec: string, ...args: (Tensor | readonly number[] 
   const output = new Set(parsed.output);
   // The same per-operand preprocessing as einsum (diagonals, lonely labels, broadcast axes).
   const labels = parsed.inputs.map((ls, k) =>
-    [...new Set(ls.filter((l, axis) => !(shapes[k]![axis] === 1 && parsed.sizes.get(l)! > 1)))].filter((l) => counts.get(l)! > 1 || output.has(l)));
+    [...new Set(ls.filter((l, axis) => !(shapes[k]![axis] === 1 && parsed.sizes.get(l)! !== 1)))].filter((l) => counts.get(l)! > 1 || output.has(l)));
   if (labels.length === 1) return { optimizer: 'optimal', path: [], steps: [], flops: 0, naiveFlops: 0, largestIntermediate: product(sizesOf(parsed.output, parsed.sizes)) };
-  return cachedPlan(labels, parsed.output, parsed.sizes, options);
+  // A copy: the cached plan itself must not be changed by the caller.
+  return structuredClone(cachedPlan(labels, parsed.output, parsed.sizes, options));
 }

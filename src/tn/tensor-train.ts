@@ -103,8 +103,11 @@ function checkModes(op: string, modes: readonly number[]): number[] {
   return [...modes];
 }
 
-function toFloat64(x: Tensor): Float64Array {
-  return Float64Array.from(x.toArray());
+function toFloat64(x: Tensor, op: string): Float64Array {
+  const values = Float64Array.from(x.toArray());
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new ArgumentError(`${op}: the tensor has a non-finite value (${values[bad]}) at flat index ${bad}`);
+  return values;
 }
 
 /**
@@ -132,7 +135,7 @@ export class TensorTrain {
   /** TT-SVD of a dense tensor (computed in float64), truncated by maxRank and/or relative tolerance. */
   static fromDense(x: Tensor, options: TTTruncationOptions & { requiresGrad?: boolean } = {}): { tt: TensorTrain } & TTDecomposition {
     const modes = checkModes('TensorTrain.fromDense', x.shape);
-    const { cores, discarded, errorBound } = ttSvd(toFloat64(x), modes, options);
+    const { cores, discarded, errorBound } = ttSvd(toFloat64(x, 'TensorTrain.fromDense'), modes, options);
     const tt = new TensorTrain(cores.map((c) => tensor(c.data, { shape: c.shape, dtype: x.dtype, requiresGrad: options.requiresGrad ?? false })));
     return { tt, discarded, errorBound };
   }
@@ -209,7 +212,7 @@ export class TTMatrix {
     // [m1..md, n1..nd] -> [m1, n1, ..., md, nd] -> modes (m_k·n_k).
     const interleave = Array.from({ length: 2 * d }, (_, i) => (i % 2 === 0 ? i / 2 : d + (i - 1) / 2));
     const merged = reshape(permute(reshape(w, [...rows, ...cols]), interleave), rows.map((m, k) => m * cols[k]!));
-    const { cores, discarded, errorBound } = ttSvd(toFloat64(merged), merged.shape, options);
+    const { cores, discarded, errorBound } = ttSvd(toFloat64(merged, 'TTMatrix.fromMatrix'), merged.shape, options);
     const mpo = new TTMatrix(cores.map((c, k) => tensor(c.data, {
       shape: [c.shape[0]!, rows[k]!, cols[k]!, c.shape[2]!], dtype: w.dtype, requiresGrad: options.requiresGrad ?? false,
     })));

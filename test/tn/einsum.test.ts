@@ -2,7 +2,7 @@
 // broadcast indices, ellipsis), both dtypes; gradients; malformed specifications.
 
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, ShapeError, einsum, gradcheck, randn, tensor, type Dtype, type Tensor } from '../../src/index.js';
+import { ArgumentError, ShapeError, contractPath, einsum, gradcheck, randn, tensor, zeros, type Dtype, type Tensor } from '../../src/index.js';
 import { parseEinsum } from '../../src/tn/einsum-spec.js';
 import { seededRandom } from '../helpers/kernel-harness.js';
 
@@ -93,8 +93,11 @@ describe('einsum', () => {
           // Repeated index within an operand sometimes (a diagonal).
           if (rank > 0 && random() < 0.15) labels.push(labels[0]!);
           terms.push(labels.join(''));
-          // Size-1 broadcasting sometimes.
-          shapes.push(labels.map((l) => (random() < 0.1 ? 1 : sizes.get(l)!)));
+          // Size-1 broadcasting sometimes (not on a repeated index: a diagonal needs equal sizes).
+          shapes.push(labels.map((l) => {
+            const broadcast = random() < 0.1;
+            return broadcast && labels.indexOf(l) === labels.lastIndexOf(l) ? 1 : sizes.get(l)!;
+          }));
         }
         const used = [...new Set(terms.join(''))];
         const implicit = random() < 0.25;
@@ -154,5 +157,29 @@ describe('einsum', () => {
     expect(() => einsum('i,i->', randn([2]), randn([2], { dtype: 'float64' }))).toThrow(/dtypes differ/);
     expect(() => einsum('i->', [1, 2] as unknown as Tensor)).toThrow(/must be a Tensor/);
     expect(() => einsum('i->', tensor([1]), tensor([2]))).toThrow(/1 operand but 2 tensors/);
+  });
+});
+
+describe('einsum edge cases', () => {
+  it('broadcasts a size-1 axis against a size-0 one', () => {
+    expect(einsum('ij,ij->i', zeros([0, 3]), tensor([[1, 2, 3]])).shape).toEqual([0]);
+  });
+
+  it('requires equal sizes for an index repeated within one operand', () => {
+    expect(() => einsum('ii->i', tensor([[1, 2, 3]]))).toThrow(ShapeError);
+    expect(() => einsum('ii->i', tensor([[1, 2, 3]]))).toThrow(/index 'i' is repeated in operand 0 of 'ii->i' with sizes 1 and 3/);
+  });
+
+  it('returns plans the caller may change without touching the cache', () => {
+    const plan = contractPath('ab,bc->ac', [2, 3], [3, 4]);
+    plan.path.push([0, 1]);
+    expect(contractPath('ab,bc->ac', [2, 3], [3, 4]).path).toEqual([[0, 1]]);
+    expect(einsum('ab,bc->ac', randn([2, 3], { seed: 1 }), randn([3, 4], { seed: 2 })).shape).toEqual([2, 4]);
+  });
+
+  it('checks options also for one operand', () => {
+    const a = randn([2, 3], { seed: 1 });
+    expect(() => einsum('ij->ji', a, { optimize: 'bogus' as never })).toThrow(/optimize must be 'auto', 'optimal', 'greedy' or 'sequential'/);
+    expect(() => einsum('ij->ji', a, { memoryLimit: -5 })).toThrow(/memoryLimit must be a positive number/);
   });
 });

@@ -90,3 +90,17 @@ it('rejects non-matrices and non-finite entries', () => {
   expect(() => svd(randn([2, 2, 2]))).toThrow(/rank 2/);
   expect(() => qr(tensor([[1, NaN]]))).toThrow(/finite/);
 });
+
+describe('QR and SVD of badly scaled matrices (float64)', () => {
+  it('keep singular values and R finite and accurate for entries near 1e±200', () => {
+    for (const scale of [1e-200, 1e200]) {
+      const { S } = svd(tensor([[scale, 0], [0, 2 * scale]], { dtype: 'float64' }));
+      const s = Array.from(S.toArray());
+      expect(s[0]! / (2 * scale)).toBeCloseTo(1, 12);
+      expect(s[1]! / scale).toBeCloseTo(1, 12);
+      const { Q, R } = qr(tensor([[scale], [scale]], { dtype: 'float64' }));
+      expect(Math.abs(R.toArray()[0]!) / (Math.SQRT2 * scale)).toBeCloseTo(1, 12);
+      expect(Array.from(Q.toArray()).every(Number.isFinite)).toBe(true);
+    }
+  });
+});

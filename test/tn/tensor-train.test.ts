@@ -80,3 +80,10 @@ describe('TTMatrix (MPO)', () => {
     expect(() => TensorTrain.random([2, 3], [0])).toThrow(/positive inner ranks/);
   });
 });
+
+describe('tensor-train construction rejects non-finite values', () => {
+  it('names the operation and the index', () => {
+    expect(() => TensorTrain.fromDense(tensor([[1, NaN], [3, 4]]))).toThrow(/TensorTrain.fromDense: the tensor has a non-finite value \(NaN\) at flat index 1/);
+    expect(() => TTMatrix.fromMatrix(tensor([[1, 2], [Infinity, 4]]), [2], [2])).toThrow(/TTMatrix.fromMatrix: the tensor has a non-finite value/);
+  });
+});

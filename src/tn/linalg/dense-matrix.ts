@@ -67,3 +67,16 @@ export function multiply(a: ColumnMajor, b: ColumnMajor): ColumnMajor {
   }
   return c;
 }
+
+/**
+ * A power of two that brings the largest |entry| of m into [0.5, 1) (1 for a zero matrix), and m
+ * scaled by it. Factorizations run on the scaled copy so that sums of squares neither overflow
+ * (entries near 1e200) nor underflow (near 1e-200); scaling by a power of two is exact.
+ */
+export function scaledToUnit(m: ColumnMajor): { scaled: ColumnMajor; scale: number } {
+  let largest = 0;
+  for (const x of m.data) largest = Math.max(largest, Math.abs(x));
+  if (largest === 0 || (largest >= 2 ** -500 && largest <= 2 ** 500)) return { scaled: m, scale: 1 };
+  const scale = 2 ** -Math.ceil(Math.log2(largest));
+  return { scaled: { rows: m.rows, cols: m.cols, data: m.data.map((x) => x * scale) }, scale };
+}

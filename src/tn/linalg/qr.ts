@@ -3,7 +3,7 @@
 // cancellation); Q is accumulated by applying the reflectors to the identity in reverse order.
 
 import type { Tensor } from '../../tensor.js';
-import { fromTensor, toTensor, zerosMatrix, type ColumnMajor } from './dense-matrix.js';
+import { fromTensor, scaledToUnit, toTensor, zerosMatrix, type ColumnMajor } from './dense-matrix.js';
 
 export interface QRFactors<M> {
   /** m x k (reduced) or m x m (complete), orthonormal columns. */
@@ -14,6 +14,14 @@ export interface QRFactors<M> {
 
 /** @internal QR of a column-major matrix. */
 export function qrColumnMajor(a: ColumnMajor, complete = false): QRFactors<ColumnMajor> {
+  // Entries far from 1 are scaled first (the column norms would overflow or underflow); R scales back.
+  const { scaled, scale } = scaledToUnit(a);
+  if (scale === 1) return qrUnscaled(a, complete);
+  const { Q, R } = qrUnscaled(scaled, complete);
+  return { Q, R: { ...R, data: R.data.map((x) => x / scale) } };
+}
+
+function qrUnscaled(a: ColumnMajor, complete: boolean): QRFactors<ColumnMajor> {
   const { rows: m, cols: n } = a;
   const r = { rows: m, cols: n, data: Float64Array.from(a.data) };
   const steps = Math.min(m - 1, n);

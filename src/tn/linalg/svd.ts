@@ -7,7 +7,7 @@
 import { ArgumentError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { tensor } from '../../tensor/creation.js';
-import { fromTensor, identityMatrix, multiply, toTensor, transposed, zerosMatrix, type ColumnMajor } from './dense-matrix.js';
+import { fromTensor, identityMatrix, multiply, scaledToUnit, toTensor, transposed, zerosMatrix, type ColumnMajor } from './dense-matrix.js';
 import { qrColumnMajor } from './qr.js';
 
 export interface SVDFactors<M, V> {
@@ -46,7 +46,8 @@ function jacobi(a: ColumnMajor): { w: ColumnMajor; v: ColumnMajor } {
         rotated = true;
         // The rotation that zeroes the (p, q) entry of WᵀW.
         const zeta = (beta - alpha) / (2 * gamma);
-        const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+        // hypot: sqrt(1 + ζ²) without overflow when ζ is huge (t is then tiny, not zero).
+        const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.hypot(1, zeta));
         const c = 1 / Math.sqrt(1 + t * t);
         const s = c * t;
         for (let i = 0; i < m; i++) {
@@ -67,7 +68,7 @@ function jacobi(a: ColumnMajor): { w: ColumnMajor; v: ColumnMajor } {
     }
     if (!rotated) return { w, v };
   }
-  return { w, v };
+  throw new ArgumentError(`svd: one-sided Jacobi did not converge in ${MAX_SWEEPS} sweeps (${m} x ${n} matrix)`);
 }
 
 // Completes columns [from, k) of u (m x k) to an orthonormal set by Gram–Schmidt on unit vectors.
@@ -99,6 +100,16 @@ function completeOrthonormal(u: ColumnMajor, from: number): void {
 
 /** @internal Thin SVD of a column-major matrix: U m x k, S k, V n x k (k = min(m, n)). */
 export function svdColumnMajor(a: ColumnMajor): { u: ColumnMajor; s: Float64Array; v: ColumnMajor } {
+  // Entries far from 1 are scaled first (sums of squares would overflow or underflow); S scales back.
+  const { scaled, scale } = scaledToUnit(a);
+  if (scale !== 1) {
+    const result = svdUnscaled(scaled);
+    return { ...result, s: result.s.map((x) => x / scale) };
+  }
+  return svdUnscaled(a);
+}
+
+function svdUnscaled(a: ColumnMajor): { u: ColumnMajor; s: Float64Array; v: ColumnMajor } {
   if (a.rows < a.cols) {
     const t = svdColumnMajor(transposed(a));
     return { u: t.v, s: t.s, v: t.u };
