@@ -44,6 +44,22 @@ describe('optimizers', () => {
     expect(r.item()).toBeCloseTo(1 - 0.1, 7); // L2 decay changes g, not the first step's size
   });
 
+  it('Adam counts steps per parameter: one that first gets a gradient late takes a first-step-sized update', () => {
+    const early = tensor([0], { dtype: 'float64', requiresGrad: true });
+    const late = tensor([0], { dtype: 'float64', requiresGrad: true });
+    const opt = new Adam([early, late], { lr: 0.01 });
+    for (let i = 0; i < 50; i++) {
+      early.grad = tensor([1], { dtype: 'float64' });
+      late.grad = null;
+      opt.step();
+    }
+    late.grad = tensor([1], { dtype: 'float64' });
+    opt.step();
+    // PyTorch: the late parameter's bias correction is that of its first step, so it moves by lr.
+    expect(late.item()).toBeCloseTo(-0.01, 7);
+    expect(opt.stepCount).toBe(51);
+  });
+
   it.each([
     ['SGD', (ps: ReturnType<typeof randn>[]) => new SGD(ps, { lr: 0.05, momentum: 0.9 })],
     ['Adam', (ps: ReturnType<typeof randn>[]) => new Adam(ps, { lr: 0.05 })],

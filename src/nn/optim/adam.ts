@@ -12,7 +12,9 @@ export interface AdamOptions {
 
 /**
  * Adam (Kingma & Ba) with optional L2 weight decay added to the gradient; one fused kernel pass
- * per parameter.
+ * per parameter. As in PyTorch, each parameter counts its own steps (the bias correction starts
+ * when the parameter first has a gradient, not when the optimizer was created). A restored state
+ * (loadStateDict) continues every parameter that has saved moments from the saved stepCount.
  *
  * @example
  * const opt = new Adam(model.parameters(), { lr: 1e-3 });
@@ -36,19 +38,32 @@ export class Adam extends Optimizer {
     if (!(this.weightDecay >= 0)) throw new ArgumentError(`${this.constructor.name}: weightDecay must be >= 0, got ${this.weightDecay}`);
   }
 
+  /** Steps taken by each parameter (absent: none yet). */
+  private readonly parameterSteps = new Map<Tensor, number>();
+
   step(): void {
     this.stepCount++;
-    const bias1 = 1 - this.beta1 ** this.stepCount;
-    const bias2 = 1 - this.beta2 ** this.stepCount;
     for (const p of this.params) {
       const g = p.grad;
       if (g === null) continue;
+      const t = (this.parameterSteps.get(p) ?? 0) + 1;
+      this.parameterSteps.set(p, t);
+      const bias1 = 1 - this.beta1 ** t;
+      const bias2 = 1 - this.beta2 ** t;
       const m = this.stateTensor(p, 'm');
       const v = this.stateTensor(p, 'v');
       kernelsFor(p.dtype).adamStep(p.ptr, g.ptr, m.ptr, v.ptr, p.size, this.lr, this.beta1, this.beta2, this.eps,
         this.weightDecay, +this.decoupled, bias1, bias2);
       p.storage!.version++;
     }
+  }
+
+  override loadStateDict(state: ReadonlyMap<string, Tensor>, stepCount: number, lr = this.lr): void {
+    super.loadStateDict(state, stepCount, lr);
+    this.parameterSteps.clear();
+    this.params.forEach((p, i) => {
+      if (state.has(`${i}.m`)) this.parameterSteps.set(p, stepCount);
+    });
   }
 }
 
