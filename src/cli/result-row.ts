@@ -1,12 +1,15 @@
-// A results row for a model as it is now.
+// A results row for a model.
 
 import type { Module } from '../nn/module.js';
-import { parameterReport } from '../compress/compress.js';
+import { parameterReport, type ParameterReport } from '../compress/compress.js';
 import type { ResultRow } from '../report/results.js';
 import type { RunState } from './checkpoint.js';
 
-export function resultRow(model: Module, state: RunState, options: { label: string; testAccuracy: number; layers?: string[] }): ResultRow {
-  const report = parameterReport(model);
+/** `report` (default: the model's parameter report now) lets a caller describe the model as it was before decoding. */
+export function resultRow(
+  model: Module, state: RunState, options: { label: string; testAccuracy: number; layers?: string[]; report?: ParameterReport },
+): ResultRow {
+  const report = options.report ?? parameterReport(model);
   const compressed = Object.keys(state.compression);
   const layers = options.layers ?? compressed;
   const chosen = report.layers.filter((l) => layers.includes(l.layer));

@@ -1,6 +1,7 @@
 // Reading and writing results files and report folders on disk.
 
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { writeFileAtomically } from '../node/files.js';
 import { dirname, join } from 'node:path';
 import { parseResults, upsertRow, type ResultRow, type ResultsFile } from '../report/results.js';
 import { resultsMarkdown } from '../report/markdown.js';
@@ -16,17 +17,10 @@ export function readResults(path: string, options: { missingOk?: boolean } = {})
   return parseResults(readFileSync(path, 'utf8'), path);
 }
 
-/** Writes a text file atomically (a temporary file in the same folder, then renamed), creating the folder. */
-export function writeTextAtomically(path: string, text: string): void {
+/** Writes a text file atomically, creating its folder. */
+function writeTextAtomically(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
-  try {
-    writeFileSync(temporary, text);
-    renameSync(temporary, path);
-  } catch (error) {
-    if (existsSync(temporary)) unlinkSync(temporary);
-    throw error;
-  }
+  writeFileAtomically(path, text);
 }
 
 export function writeResults(path: string, results: ResultsFile): void {

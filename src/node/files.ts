@@ -113,16 +113,24 @@ export function loadCifar(dir: string, variant: CifarVariant = 'cifar10'): { tra
   return { train: parse('train.bin'), test: parse('test.bin') };
 }
 
-/** Writes safetensors atomically: to a temporary file in the same folder, then renamed. */
-export function saveSafetensors(path: string, tensors: ReadonlyMap<string, Tensor> | Record<string, Tensor>, metadata: Record<string, string> = {}): void {
+/**
+ * Writes a file atomically: to a temporary file in the same folder, then renamed over `path`, so
+ * an interrupted write never leaves a partial file behind.
+ */
+export function writeFileAtomically(path: string, data: Uint8Array | string): void {
   const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
   try {
-    writeFileSync(temporary, serializeSafetensors(tensors, metadata));
+    writeFileSync(temporary, data);
     renameSync(temporary, path);
   } catch (error) {
     if (existsSync(temporary)) unlinkSync(temporary);
     throw error;
   }
+}
+
+/** Writes safetensors atomically (see writeFileAtomically). */
+export function saveSafetensors(path: string, tensors: ReadonlyMap<string, Tensor> | Record<string, Tensor>, metadata: Record<string, string> = {}): void {
+  writeFileAtomically(path, serializeSafetensors(tensors, metadata));
 }
 
 /** Reads and validates a safetensors file into tensors (owned by the caller) and metadata. */

@@ -19,9 +19,10 @@ import { Tensor } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
 import { BinaryOp, UnaryOp } from '../backend/kernel-codes.js';
 import { isGradEnabled, record } from '../autograd/graph.js';
-import { sameDtype } from '../tensor/dtype.js';
+import { bytesPerElement, sameDtype } from '../tensor/dtype.js';
 import { kernelsFor } from './kernel-set.js';
 import { operand } from './operand.js';
+import { copyForward } from './movement.js';
 
 export type CircuitActivation = 'relu' | 'tanh' | 'sigmoid' | 'leakyRelu' | 'identity';
 
@@ -49,7 +50,7 @@ interface CircuitSaved {
 }
 
 function stateBytes(spec: CircuitSpec, dtype: 'float32' | 'float64'): number {
-  return spec.localDim ** spec.sites * (dtype === 'float32' ? 4 : 8);
+  return spec.localDim ** spec.sites * bytesPerElement(dtype);
 }
 
 // [A, D, B] view of a gate on sites (q, q+1).
@@ -60,16 +61,15 @@ function gateLayout(spec: CircuitSpec, site: number): [number, number, number] {
 
 // Runs one step forward into a fresh tensor.
 function stepForward(spec: CircuitSpec, step: CircuitStep, state: Tensor, gates: Tensor): Tensor {
+  if (step.kind === 'activation' && step.activation === 'identity') return copyForward(state);
   const out = Tensor.empty(state.shape, state.dtype, 'circuit');
   const k = kernelsFor(state.dtype);
   if (step.kind === 'gate') {
     const [A, D, B] = gateLayout(spec, step.site);
-    const gatePtr = gates.ptr + step.gate * D * D * (state.dtype === 'float32' ? 4 : 8);
+    const gatePtr = gates.ptr + step.gate * D * D * bytesPerElement(state.dtype);
     k.applyGate(out.ptr, state.ptr, gatePtr, A, D, B, 0);
-  } else if (step.activation === 'identity') {
-    kernels().u8.copyWithin(out.ptr, state.ptr, state.ptr + state.size * (state.dtype === 'float32' ? 4 : 8));
   } else {
-    k.unary(UnaryOp[step.activation], out.ptr, state.ptr, state.size, step.slope ?? 0, 0);
+    k.unary(UnaryOp[step.activation as Exclude<CircuitActivation, 'identity'>], out.ptr, state.ptr, state.size, step.slope ?? 0, 0);
   }
   return out;
 }
@@ -136,7 +136,7 @@ export function circuitBackward(gradient: Tensor, state: Tensor, gates: Tensor, 
   if (isGradEnabled()) throw new ArgumentError('backward: createGraph (second-order gradients) is not supported through a gate circuit');
   const { spec, checkpoints, segment } = savedIn as CircuitSaved;
   const dtype = state.dtype;
-  const bytes = dtype === 'float32' ? 4 : 8;
+  const bytes = bytesPerElement(dtype);
   const k = kernelsFor(dtype);
   const dGates = Tensor.empty(gates.shape, dtype, 'circuit gradient');
   k.fill(dGates.ptr, 0, dGates.size);

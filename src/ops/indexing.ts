@@ -10,6 +10,7 @@ import { parseDtype, sameDtype, type Dtype } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides, mergeAxes, normalizeAxis, sizeOf, type Shape } from '../tensor/shape.js';
 import { kernelsFor } from './kernel-set.js';
 import { operand, operandPair, scalarTensor } from './operand.js';
+import { copyForward } from './movement.js';
 
 export type IndexInput = Int32Array | readonly number[] | Tensor;
 
@@ -89,8 +90,7 @@ export function indexSelect(x: Tensor, axis: number, indices: IndexInput): Tenso
 /** @internal base + (src scattered along axis at indices, repeated indices summed): the adjoint of indexSelect. */
 export function indexAdd(base: Tensor, axis: number, indices: Indices, src: Tensor): Tensor {
   sameDtype('indexAdd', base.dtype, src.dtype);
-  const out = Tensor.empty(base.shape, base.dtype, 'indexAdd');
-  kernels().u8.copyWithin(out.ptr, base.ptr, base.ptr + base.size * (base.dtype === 'float32' ? 4 : 8));
+  const out = copyForward(base);
   if (src.size > 0) {
     withIndexBuffer(indices.values, (ptr) =>
       kernelsFor(base.dtype).indexAdd(out.ptr, src.ptr, ptr, sizeOf(base.shape.slice(0, axis)), base.shape[axis]!, indices.values.length, sizeOf(base.shape.slice(axis + 1))));
@@ -127,8 +127,7 @@ export function gatherIndices(t: Tensor, a: number, idx: Indices): Tensor {
 /** @internal base + src scattered along axis (repeated positions summed): the adjoint of gather. */
 export function scatterAdd(base: Tensor, axis: number, indices: Indices, src: Tensor): Tensor {
   sameDtype('scatterAdd', base.dtype, src.dtype);
-  const out = Tensor.empty(base.shape, base.dtype, 'scatterAdd');
-  kernels().u8.copyWithin(out.ptr, base.ptr, base.ptr + base.size * (base.dtype === 'float32' ? 4 : 8));
+  const out = copyForward(base);
   if (src.size > 0) {
     withIndexBuffer(indices.values, (ptr) =>
       kernelsFor(base.dtype).scatterAlongAdd(out.ptr, src.ptr, ptr, sizeOf(base.shape.slice(0, axis)), base.shape[axis]!, indices.shape[axis]!, sizeOf(base.shape.slice(axis + 1))));

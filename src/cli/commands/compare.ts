@@ -12,7 +12,7 @@ import { evaluate } from '../../nn/training.js';
 import type { ResultRow } from '../../report/results.js';
 import { loadRun, saveRun, type LoadedRun, type RunState, type TrainingRecipe } from '../checkpoint.js';
 import { loaderFor, type DatasetSplits } from '../datasets.js';
-import { DATA_FLAGS, compressionFrom, dataFrom, describeSpec, recipeKey } from '../flag-groups.js';
+import { DATA_FLAGS, compressionFrom, dataFrom, describeSpec, recipeKey, trainingFrom } from '../flag-groups.js';
 import { buildModel } from '../model-zoo.js';
 import { resultRow } from '../result-row.js';
 import { writeReport, writeResults } from '../results-io.js';
@@ -156,11 +156,9 @@ export async function runCompare(flags: ParsedFlags, context: CommandContext): P
   log(`wrote ${join(out, 'results.json')}, ${paths.join(', ')}`);
 }
 
+// compare always trains with Adam on a cosine schedule; batch size and rate differ per phase.
 function recipeOf(flags: ParsedFlags, batchSize: number, lr: number): TrainingRecipe {
-  const recipe: TrainingRecipe = { batchSize, lr, optimizer: 'adam', schedule: 'cosine', seed: flags.seed as number };
-  if (flags.limit !== undefined) recipe.limit = flags.limit as number;
-  if (flags.testLimit !== undefined) recipe.testLimit = flags.testLimit as number;
-  return recipe;
+  return trainingFrom({ ...flags, batchSize, lr, optimizer: 'adam', schedule: 'cosine' });
 }
 
 async function denseRun(

@@ -38,9 +38,6 @@ export async function runEval(flags: ParsedFlags, context: CommandContext): Prom
   for (const t of optimizerState.values()) t.dispose();
   const data = dataFrom({ ...flags, dataset: context.given.has('dataset') ? flags.dataset : state.dataset });
   const report = parameterReport(model);
-  const label = (flags.label as string | undefined) ?? checkpoint.replace(/^.*[\\/]/, '').replace(/\.safetensors$/, '');
-  // The results row describes the checkpoint as stored (its generators), taken before any decoding.
-  const row = resultRow(model, state, { label, testAccuracy: Number.NaN, layers: Object.keys(state.compression).length > 0 ? undefined : [] });
   if (flags.decode) {
     for (const [, m] of model.namedModules()) if (m instanceof WeightedLayer && m.generator !== null) m.decodeWeight();
   }
@@ -55,7 +52,10 @@ export async function runEval(flags: ParsedFlags, context: CommandContext): Prom
   }
   context.log(`parameters: ${report.total.toLocaleString('en-US')} (dense ${report.denseTotal.toLocaleString('en-US')}, model ratio ${report.modelRatio.toFixed(1)}x, compressed layers ratio ${report.layerRatio.toFixed(1)}x)`);
   if (flags.results !== undefined) {
-    appendResult(flags.results as string, { ...row, testAccuracy: result.accuracy });
+    const label = (flags.label as string | undefined) ?? checkpoint.replace(/^.*[\\/]/, '').replace(/\.safetensors$/, '');
+    // The report taken before any decoding: the row describes the checkpoint as stored (its generators).
+    const layers = Object.keys(state.compression).length > 0 ? undefined : [];
+    appendResult(flags.results as string, resultRow(model, state, { label, testAccuracy: result.accuracy, layers, report }));
     context.log(`added "${label}" to ${String(flags.results)}`);
   }
 }

@@ -30,6 +30,25 @@ function checkWidth(width: number): number {
 }
 
 /**
+ * What AlexNet and ZFNet share after their second convolution: three 3x3 convolutions on
+ * channels c[1] -> c[2] -> c[3] -> c[4], pooling to 4 x 4, then hidden -> hidden -> classes with
+ * dropout. `next` hands out the layers' seeds in order.
+ */
+function alexNetTail(c: number[], hidden: number, options: CifarModelOptions, next: () => number): [string, Module][] {
+  const d = options.dtype;
+  return [
+    ['conv3', new Conv2d(c[1]!, c[2]!, 3, { padding: 1, dtype: d, seed: next(), init: 'kaiming' })], ['relu3', new ReLU()],
+    ['conv4', new Conv2d(c[2]!, c[3]!, 3, { padding: 1, dtype: d, seed: next(), init: 'kaiming' })], ['relu4', new ReLU()],
+    ['conv5', new Conv2d(c[3]!, c[4]!, 3, { padding: 1, dtype: d, seed: next(), init: 'kaiming' })], ['relu5', new ReLU()],
+    ['pool5', new MaxPool2d(3, { stride: 2, padding: 1 })],
+    ['flatten', new Flatten()],
+    ['fc1', new Linear(c[4]! * 16, hidden, { dtype: d, seed: next(), init: 'kaiming' })], ['relu6', new ReLU()], ['drop1', new Dropout(0.5, { seed: next() })],
+    ['fc2', new Linear(hidden, hidden, { dtype: d, seed: next(), init: 'kaiming' })], ['relu7', new ReLU()], ['drop2', new Dropout(0.5, { seed: next() })],
+    ['fc3', new Linear(hidden, options.numClasses ?? 10, { dtype: d, seed: next() })],
+  ];
+}
+
+/**
  * AlexNet for CIFAR: conv 64@5x5 - pool - LRN - conv 192@5x5 - LRN - pool - conv 384@3x3 -
  * conv 256@3x3 - conv 256@3x3 - pool, then 4096 -> 4096 -> 4096 -> classes with dropout.
  */
@@ -45,14 +64,7 @@ export function alexnet(options: CifarModelOptions = {}): Sequential {
     ['pool1', new MaxPool2d(3, { stride: 2, padding: 1 })], ['norm1', new LocalResponseNorm(5)],
     ['conv2', new Conv2d(c[0]!, c[1]!, 5, { padding: 2, dtype: d, seed: next(), init: 'kaiming' })], ['relu2', new ReLU()],
     ['norm2', new LocalResponseNorm(5)], ['pool2', new MaxPool2d(3, { stride: 2, padding: 1 })],
-    ['conv3', new Conv2d(c[1]!, c[2]!, 3, { padding: 1, dtype: d, seed: next(), init: 'kaiming' })], ['relu3', new ReLU()],
-    ['conv4', new Conv2d(c[2]!, c[3]!, 3, { padding: 1, dtype: d, seed: next(), init: 'kaiming' })], ['relu4', new ReLU()],
-    ['conv5', new Conv2d(c[3]!, c[4]!, 3, { padding: 1, dtype: d, seed: next(), init: 'kaiming' })], ['relu5', new ReLU()],
-    ['pool5', new MaxPool2d(3, { stride: 2, padding: 1 })],
-    ['flatten', new Flatten()],
-    ['fc1', new Linear(c[4]! * 16, hidden, { dtype: d, seed: next(), init: 'kaiming' })], ['relu6', new ReLU()], ['drop1', new Dropout(0.5, { seed: next() })],
-    ['fc2', new Linear(hidden, hidden, { dtype: d, seed: next(), init: 'kaiming' })], ['relu7', new ReLU()], ['drop2', new Dropout(0.5, { seed: next() })],
-    ['fc3', new Linear(hidden, options.numClasses ?? 10, { dtype: d, seed: next() })],
+    ...alexNetTail(c, hidden, options, next),
   ];
   return Sequential.named(layers);
 }
@@ -74,14 +86,7 @@ export function zfnet(options: CifarModelOptions = {}): Sequential {
     ['pool1', new MaxPool2d(3, { stride: 2, padding: 1 })], ['norm1', new LocalResponseNorm(5)],
     ['conv2', new Conv2d(c[0]!, c[1]!, 5, { padding: 2, dtype: d, seed: next(), init: 'kaiming' })], ['relu2', new ReLU()],
     ['pool2', new MaxPool2d(3, { stride: 2, padding: 1 })], ['norm2', new LocalResponseNorm(5)],
-    ['conv3', new Conv2d(c[1]!, c[2]!, 3, { padding: 1, dtype: d, seed: next(), init: 'kaiming' })], ['relu3', new ReLU()],
-    ['conv4', new Conv2d(c[2]!, c[3]!, 3, { padding: 1, dtype: d, seed: next(), init: 'kaiming' })], ['relu4', new ReLU()],
-    ['conv5', new Conv2d(c[3]!, c[4]!, 3, { padding: 1, dtype: d, seed: next(), init: 'kaiming' })], ['relu5', new ReLU()],
-    ['pool5', new MaxPool2d(3, { stride: 2, padding: 1 })],
-    ['flatten', new Flatten()],
-    ['fc1', new Linear(c[4]! * 16, hidden, { dtype: d, seed: next(), init: 'kaiming' })], ['relu6', new ReLU()], ['drop1', new Dropout(0.5, { seed: next() })],
-    ['fc2', new Linear(hidden, hidden, { dtype: d, seed: next(), init: 'kaiming' })], ['relu7', new ReLU()], ['drop2', new Dropout(0.5, { seed: next() })],
-    ['fc3', new Linear(hidden, options.numClasses ?? 10, { dtype: d, seed: next() })],
+    ...alexNetTail(c, hidden, options, next),
   ]);
 }
 

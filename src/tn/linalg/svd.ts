@@ -21,6 +21,18 @@ export interface SVDFactors<M, V> {
 
 const MAX_SWEEPS = 60;
 
+// Columns p and q of m := (c·col_p - s·col_q, s·col_p + c·col_q): a plane rotation from the right.
+function rotateColumns(m: ColumnMajor, p: number, q: number, c: number, s: number): void {
+  const cp = p * m.rows;
+  const cq = q * m.rows;
+  for (let i = 0; i < m.rows; i++) {
+    const x = m.data[cp + i]!;
+    const y = m.data[cq + i]!;
+    m.data[cp + i] = c * x - s * y;
+    m.data[cq + i] = s * x + c * y;
+  }
+}
+
 // One-sided Jacobi on a column-major m x n matrix with m >= n: returns W = A·V (orthogonal
 // columns) and V.
 function jacobi(a: ColumnMajor): { w: ColumnMajor; v: ColumnMajor } {
@@ -54,20 +66,8 @@ function jacobi(a: ColumnMajor): { w: ColumnMajor; v: ColumnMajor } {
         const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.hypot(1, zeta));
         const c = 1 / Math.sqrt(1 + t * t);
         const s = c * t;
-        for (let i = 0; i < m; i++) {
-          const x = w.data[cp + i]!;
-          const y = w.data[cq + i]!;
-          w.data[cp + i] = c * x - s * y;
-          w.data[cq + i] = s * x + c * y;
-        }
-        const vp = p * n;
-        const vq = q * n;
-        for (let i = 0; i < n; i++) {
-          const x = v.data[vp + i]!;
-          const y = v.data[vq + i]!;
-          v.data[vp + i] = c * x - s * y;
-          v.data[vq + i] = s * x + c * y;
-        }
+        rotateColumns(w, p, q, c, s);
+        rotateColumns(v, p, q, c, s);
       }
     }
     if (!rotated) return { w, v };
