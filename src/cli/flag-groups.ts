@@ -41,7 +41,7 @@ export function dataFrom(flags: ParsedFlags): DatasetSplits {
   const dir = flags.data as string | undefined;
   if (dir !== undefined && !(existsSync(dir) && statSync(dir).isDirectory())) throw new UsageError(`--data: no such folder: ${dir}`);
   return loadDataset({
-    name: flags.dataset as DatasetName, dir: flags.data as string | undefined,
+    name: flags.dataset as DatasetName, dir,
     limit: flags.limit as number | undefined, testLimit: flags.testLimit as number | undefined,
   });
 }

@@ -111,7 +111,8 @@ export async function runCompare(flags: ParsedFlags, context: CommandContext): P
     const path = join(out, `${modelName}-${method}.safetensors`);
     const target = flags.fineTuneEpochs as number;
     let run = existingRun(path, fresh, log);
-    if (run !== null && (run.state.description !== describeSpec(spec) || run.state.compressedAt !== dense.state.epoch
+    // `source` names the dense run (recipe and epochs) that the compressed run started from.
+    if (run !== null && (run.state.description !== describeSpec(spec)
       || Object.keys(run.state.compression).join(',') !== layers.join(',') || run.state.source !== source
       || run.state.recipe === undefined || recipeKey(run.state.recipe) !== recipeKey(fineTuneRecipe)
       || run.state.epoch - (run.state.compressedAt ?? 0) > target)) {
