@@ -1,6 +1,8 @@
 // GEMM throughput (GFLOP/s) of this engine's two builds against a naive TypeScript triple loop,
 // TensorFlow.js (wasm backend, XNNPACK, single thread in Node) and jax-js (wasm backend), all in
-// one process, interleaved, medians. Every engine's result is read back and checked.
+// one process, interleaved, medians. Every engine's result is read back and checked. The machine's
+// 128-bit multiply-add peak (a synthetic probe) is measured first: the table shows how close each
+// build comes to it and the highest ratio over TF.js that the peak allows.
 //
 //   npm run bench:gemm            (QUICK=1 for fewer rounds)
 
@@ -9,6 +11,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { init as jaxInit, numpy as np } from '@jax-js/jax';
 import { KernelModule, relaxedSimdSupported } from '../src/backend/kernel-module.js';
 import { formatTable, interleavedMedians, type BenchTask } from './interleaved.js';
+import { measureFmaPeak } from './fma-peak.js';
 
 interface Shape { label: string; m: number; n: number; k: number }
 
@@ -67,10 +70,12 @@ async function main(): Promise<void> {
   const simd = KernelModule.create('simd');
   const relaxed = KernelModule.create('relaxed');
   console.log(`GEMM float32, single thread. tfjs ${tf.version_core} (${tf.getBackend()}), jax-js wasm, node ${process.version}`);
+  const peak = measureFmaPeak();
+  console.log(`128-bit peak of this machine (probe): f32x4 FMA ${peak.fma.toFixed(1)} GFLOP/s, mul + add chains ${peak.mulAdd.toFixed(1)} GFLOP/s`);
 
   const rows: string[][] = [[
     'shape', 'adtn relaxed', 'adtn simd', 'tfjs wasm', 'jax-js', 'naive ts', 'relaxed/tfjs', 'simd/tfjs', 'relaxed/jax', 'simd/jax',
-    'f64 relaxed', 'f64 simd', 'f64/f32',
+    'f64 relaxed', 'f64 simd', 'f64/f32', 'relaxed % peak', 'peak/tfjs',
   ]];
   for (const shape of SHAPES) {
     const { m, n, k } = shape;
@@ -119,6 +124,7 @@ async function main(): Promise<void> {
       ratio(gflops('adtn relaxed'), gflops('tfjs wasm')), ratio(gflops('adtn simd'), gflops('tfjs wasm')),
       ratio(gflops('adtn relaxed'), gflops('jax-js')), ratio(gflops('adtn simd'), gflops('jax-js')),
       fmt(gflops('f64 relaxed')), fmt(gflops('f64 simd')), ratio(gflops('f64 relaxed'), gflops('adtn relaxed')),
+      `${((100 * gflops('adtn relaxed')) / peak.fma).toFixed(0)}%`, ratio(peak.fma, gflops('tfjs wasm')),
     ]);
     ta.dispose();
     tb.dispose();
@@ -126,7 +132,8 @@ async function main(): Promise<void> {
     jb.dispose();
     console.log(formatTable(rows.slice(0, 1).concat(rows.slice(-1))).split('\n')[1]);
   }
-  console.log('\nGFLOP/s (median of interleaved rounds); ratios > 1 mean adtn is faster.');
+  console.log('\nGFLOP/s (median of interleaved rounds); ratios > 1 mean adtn is faster. peak/tfjs is the highest');
+  console.log('ratio over TF.js that any single-thread wasm SIMD kernel could reach on this machine.');
   console.log(formatTable(rows));
 }
 
