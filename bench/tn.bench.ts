@@ -2,6 +2,9 @@
 //  1. the ADTN circuit with Q = 16 sites, M = 8 layers (a 256x256 weight): the fused gate kernels
 //     (forward, and forward + backward) against this engine's generic einsum path, TensorFlow.js
 //     (wasm backend: transpose + matMul per gate) and jax-js (wasm backend, the circuit under jit);
+//     With it: the same forward + backward keeping every state instead of recomputing segments,
+//     and the gate kernels alone (one forward gate against one backward gate, summed over the
+//     circuit), which bound what any schedule of the backward pass can reach;
 //  2. Q = 24, M = 2 (a 4096x4096 weight): forward and forward + backward;
 //  3. einsum with a planned path against left to right, on a matrix chain and a small network.
 // Every engine's circuit output is read back and compared with the fused kernels' output.
@@ -15,6 +18,7 @@ import {
   AdtnGenerator, applyCircuit, brickWall, einsum, noGrad, randn, relaxedSimdSupported, tensor, tidy, engineBuild,
   type CircuitSpec, type Tensor,
 } from '../src/index.js';
+import { kernels } from '../src/backend/engine.js';
 import { formatTable, interleavedMedians } from './interleaved.js';
 
 const quick = process.env.QUICK === '1';
@@ -57,12 +61,16 @@ async function adtnQ16(): Promise<string[][]> {
   const reference = noGrad(() => tidy(() => applyCircuit(initial, gates, spec).toArray()));
 
   const fused = () => noGrad(() => tidy(() => applyCircuit(initial, gates, spec).toArray()));
-  const fusedTrain = () => tidy(() => {
-    applyCircuit(initial, gates, spec).sum().backward();
+  const trainWith = (circuit: CircuitSpec) => () => tidy(() => {
+    applyCircuit(initial, gates, circuit).sum().backward();
     const grad = gates.grad!.toArray();
     gates.grad = null;
     return grad;
   });
+  const fusedTrain = trainWith(spec);
+  // Every state kept: 127 states of 256 KiB.
+  const keepAll = trainWith({ ...spec, checkpointBytes: 64 * 2 ** 20 });
+  check('all states kept', keepAll(), fusedTrain());
   const gateTensors = Array.from({ length: count }, (_, k) => tensor(gateValues.slice(16 * k, 16 * k + 16), { shape: [2, 2, 2, 2] }));
   const generic = () => noGrad(() => tidy(() => circuitByEinsum(initial, gateTensors, spec).toArray()));
   check('einsum path', generic(), reference);
@@ -114,6 +122,7 @@ async function adtnQ16(): Promise<string[][]> {
   const medians = await interleavedMedians([
     { name: 'fused forward', fn: fused },
     { name: 'fused forward+backward', fn: fusedTrain },
+    { name: 'fused forward+backward, all states kept', fn: keepAll },
     { name: 'einsum path', fn: generic },
     { name: 'tfjs', fn: tfCircuit },
     { name: 'jax-js jit', fn: jaxRun },
@@ -121,10 +130,56 @@ async function adtnQ16(): Promise<string[][]> {
   const f = medians.get('fused forward')!;
   const rows = [['Q=16, M=8 (256x256 weight)', 'ms', 'fused forward is faster by']];
   for (const [name, ms] of medians) rows.push([name, ms.toFixed(2), name === 'fused forward' ? '-' : `${(ms / f).toFixed(1)}x`]);
-  rows.push(['forward+backward / forward', (medians.get('fused forward+backward')! / f).toFixed(2), '']);
+  rows.push(['forward+backward / forward', (medians.get('fused forward+backward')! / f).toFixed(2), 'bar: <= 3']);
+  rows.push(['  the same, all states kept', (medians.get('fused forward+backward, all states kept')! / f).toFixed(2), '']);
+  const gateKernels = gateKernelRatio(spec, gateValues, initialValues);
+  rows.push(['backward / forward gate kernels', gateKernels.toFixed(2), `floor: ${(2 + gateKernels).toFixed(2)} recomputing, ${(1 + gateKernels).toFixed(2)} + storage keeping`]);
   for (const g of tfGates) g.dispose();
   tfState.dispose();
   return rows;
+}
+
+// Time of the backward gate kernel (state and gate gradients) over the time of the forward gate
+// kernel, each summed over the circuit's gates, on states that stay in cache. The backward does
+// twice the multiply-adds of the forward; the pass also needs every gate's input state, which a
+// schedule either recomputes (one more forward) or keeps (a write and a read of every state).
+function gateKernelRatio(spec: CircuitSpec, gateValues: ArrayLike<number>, stateValues: Float32Array): number {
+  const module = kernels();
+  const N = stateValues.length;
+  const gatePtr = module.allocator.alloc(gateValues.length * 4);
+  const [x, y, g, dx, dG] = [N, N, N, N, 16].map((n) => module.allocator.alloc(n * 4));
+  module.f32.set(Float32Array.from(gateValues), gatePtr / 4);
+  module.f32.set(stateValues, x! / 4);
+  module.f32.set(stateValues, g! / 4);
+  const gateSteps = spec.steps.filter((s) => s.kind === 'gate');
+  const layout = (site: number) => [2 ** site, 4, 2 ** (spec.sites - site - 2)] as const;
+  const forward = () => {
+    for (const step of gateSteps) {
+      const [A, D, B] = layout(step.site);
+      module.kernels.applyGateF32(y!, x!, gatePtr + step.gate * 64, A, D, B, 0);
+    }
+  };
+  const backward = () => {
+    for (const step of gateSteps) {
+      const [A, D, B] = layout(step.site);
+      module.kernels.gateBackwardF32(dx!, dG!, g!, x!, gatePtr + step.gate * 64, A, D, B);
+    }
+  };
+  const median = (fn: () => void) => {
+    const times: number[] = [];
+    for (let round = 0; round < 15; round++) {
+      const start = performance.now();
+      fn();
+      times.push(performance.now() - start);
+    }
+    return times.sort((p, q) => p - q)[7]!;
+  };
+  median(forward);
+  median(backward);
+  // Interleaved, median of five ratios.
+  const ratios = Array.from({ length: 5 }, () => median(backward) / median(forward)).sort((p, q) => p - q);
+  for (const ptr of [gatePtr, x, y, g, dx, dG]) module.allocator.free(ptr!);
+  return ratios[2]!;
 }
 
 async function adtnQ24(): Promise<string[][]> {

@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { BUILDS, DTYPES, Harness, expectClose } from '../helpers/kernel-harness.js';
 
-// Every layout path: B a multiple of the lanes (vectorised along b, fused backward when large),
-// B = 1 and 2 (row paths), odd B (scalar), and local dimensions other than 2 (D = 9, D = 1).
+// Every layout path: B a multiple of the lanes (vectorised along b, in tiles: blocks of whole rows
+// when a row is shorter than the tile width, with a partial last block when A is not a multiple
+// of the rows per tile, and column ranges otherwise, with a partial last range when B is not a
+// multiple of the width; the width is 4 KiB for states up to 1 MiB and 512 B above, so the last
+// two layouts are larger than 1 MiB), B = 1 and 2 (row paths), odd B (scalar), and local
+// dimensions other than 2 (D = 9, D = 1).
 const LAYOUTS: [number, number, number][] = [];
 for (const A of [1, 3, 5, 17]) for (const B of [1, 2, 3, 4, 8, 17, 64, 256, 512]) LAYOUTS.push([A, 4, B]);
-LAYOUTS.push([3, 9, 5], [2, 9, 4], [5, 1, 3], [1, 4, 1024], [67, 4, 2], [129, 4, 1]);
+LAYOUTS.push([3, 9, 5], [2, 9, 4], [5, 1, 3], [1, 4, 1024], [3, 4, 1028], [5, 4, 2056], [67, 4, 2], [129, 4, 1],
+  [3, 4, 32772], [4099, 4, 20]);
 
 describe.each(BUILDS)('gate kernels (%s build)', (build) => {
   const h = new Harness(build, 21);
