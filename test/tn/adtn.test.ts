@@ -62,6 +62,16 @@ describe('AdtnGenerator', () => {
     expect(Array.from(near.generate().toArray())).toEqual([1, ...new Array(15).fill(0)]); // the initial state
   });
 
+  it('starts from the product of the local vectors, site 0 varying slowest', () => {
+    // Identity gates and no activation: the output is the initial state ⊗_q local (d = 3, 3 sites).
+    const local = [0.5, -2, 3];
+    const g = new AdtnGenerator([27], { localDim: 3, initialState: local, init: 'identity', noise: 0, scale: 'none', activation: 'identity', dtype: 'float64' });
+    expect(g.sites).toBe(3);
+    const want: number[] = [];
+    for (const a of local) for (const b of local) for (const c of local) want.push(a * b * c);
+    expect(Array.from(g.generate().toArray())).toEqual(want);
+  });
+
   describe.each(['float32', 'float64'] as const)('fused circuit against the generic einsum path (%s)', (dtype) => {
     const cases: [number, number, 'relu' | 'tanh' | 'identity' | 'sigmoid' | 'leakyRelu', number][] = [
       [5, 2, 'relu', 2], [6, 3, 'tanh', 2], [4, 1, 'identity', 2], [7, 2, 'sigmoid', 2], [5, 2, 'leakyRelu', 2], [3, 2, 'relu', 3],
