@@ -10,7 +10,8 @@
 //
 // No permute: the kernels walk the state in place. For D = 4 (qubits) there are SIMD paths for
 // every layout: vectorised along b when B is a multiple of the lane count (keeping 8 gate
-// coefficients in registers and producing the outputs in two halves, so nothing spills), and
+// coefficients in registers and producing the outputs in two halves, so nothing spills; the
+// halves run tile by tile, see TILES below), and
 // dedicated paths for the last sites (B = 1, and B = 2 in float32) that vectorise across the
 // contiguous (i, b) pairs of one row instead. Other local dimensions use plain loops.
 
@@ -155,7 +156,7 @@ function combine4(gate: usize, o: i32, transposed: bool, v0: v128, v1: v128, v2:
   return f32x4.add(madd<f32>(g1, v1, f32x4.mul(g0, v0)), madd<f32>(g3, v3, f32x4.mul(g2, v2)));
 }
 
-// Tiles for D = 4, B a multiple of the lane count: each output half needs all four input rows,
+// TILES, for D = 4 and B a multiple of the lane count: each output half needs all four input rows,
 // so the two halves (and, in the backward pass, the two gradients) run tile by tile while the
 // tile's rows are in L1, instead of sweeping the whole state once per half. A tile is a block of
 // whole rows [a0, a0 + count) when a row is shorter than the tile width, else a column range
