@@ -47,6 +47,18 @@ function applyHalf<T>(out: usize, state: usize, gate: usize, a0: i32, count: i32
   const g02 = v128.splat<T>(coefficient<T>(gate, o0, 2, 4, transposed)), g03 = v128.splat<T>(coefficient<T>(gate, o0, 3, 4, transposed));
   const g10 = v128.splat<T>(coefficient<T>(gate, o0 + 1, 0, 4, transposed)), g11 = v128.splat<T>(coefficient<T>(gate, o0 + 1, 1, 4, transposed));
   const g12 = v128.splat<T>(coefficient<T>(gate, o0 + 1, 2, 4, transposed)), g13 = v128.splat<T>(coefficient<T>(gate, o0 + 1, 3, 4, transposed));
+  if (B == L) {
+    // One vector per row: the rows of consecutive a are consecutive 64-byte groups.
+    let s = at<T>(state, <usize>a0 * 4 * L);
+    let d = at<T>(out, <usize>(a0 * 4 + o0) * L);
+    const end = s + <usize>count * 64;
+    for (; s < end; s += 64, d += 64) {
+      const x0 = v128.load(s), x1 = v128.load(s, 16), x2 = v128.load(s, 32), x3 = v128.load(s, 48);
+      v128.store(d, madd<T>(g03, x3, madd<T>(g02, x2, madd<T>(g01, x1, v128.mul<T>(g00, x0)))));
+      v128.store(d, madd<T>(g13, x3, madd<T>(g12, x2, madd<T>(g11, x1, v128.mul<T>(g10, x0)))), 16);
+    }
+    return;
+  }
   const rowBytes = <usize>B * sizeof<T>();
   for (let a = a0; a < a0 + count; a++) {
     const s0 = at<T>(state, <usize>a * 4 * B);
@@ -63,7 +75,8 @@ function applyHalf<T>(out: usize, state: usize, gate: usize, a0: i32, count: i32
 }
 
 // D = 4, B = 1: each row is [state(a, 0..3)]; out row = Σ_i state(a, i)·column i of G.
-@inline
+// The row paths are calls, not inlined into applyGate: inlined next to the tile loops, V8's
+// register allocation made the B = 2 path 1.35x slower (measured).
 function applyRowsB1<T>(out: usize, state: usize, gate: usize, A: i32, transposed: bool): void {
   if (sizeof<T>() == 4) {
     // Column i of G as a vector [G[0,i], G[1,i], G[2,i], G[3,i]].
@@ -127,7 +140,6 @@ function applyRowsB1<T>(out: usize, state: usize, gate: usize, A: i32, transpose
 // v_i = [s(a,i,0) s(a,i,1) s(a+1,i,0) s(a+1,i,1)] gathers one i of both rows (64-bit shuffles),
 // out_o = Σ_i G[o,i]·v_i, and the outputs are shuffled back into the two rows. Coefficients are
 // broadcast from memory (16 live coefficients would spill).
-@inline
 function applyRowsB2F32(out: usize, state: usize, gate: usize, A: i32, transposed: bool): void {
   let a = 0;
   for (; a + 2 <= A; a += 2) {
@@ -242,18 +254,31 @@ function gradientHalf<T>(dGate: usize, gOut: usize, state: usize, a0: i32, count
   const L = lanes<T>();
   let a00 = v128.splat<T>(0), a01 = v128.splat<T>(0), a02 = v128.splat<T>(0), a03 = v128.splat<T>(0);
   let a10 = v128.splat<T>(0), a11 = v128.splat<T>(0), a12 = v128.splat<T>(0), a13 = v128.splat<T>(0);
-  const rowBytes = <usize>B * sizeof<T>();
-  for (let a = a0; a < a0 + count; a++) {
-    const s0 = at<T>(state, <usize>a * 4 * B);
-    const s1 = s0 + rowBytes, s2 = s1 + rowBytes, s3 = s2 + rowBytes;
-    const g0 = at<T>(gOut, <usize>(a * 4 + o0) * B);
-    const g1 = g0 + rowBytes;
-    for (let b = b0; b < b1; b += L) {
-      const off = <usize>b * sizeof<T>();
-      const x0 = v128.load(s0 + off), x1 = v128.load(s1 + off), x2 = v128.load(s2 + off), x3 = v128.load(s3 + off);
-      const y0 = v128.load(g0 + off), y1 = v128.load(g1 + off);
+  if (B == L) {
+    // One vector per row: the rows of consecutive a are consecutive 64-byte groups.
+    let s = at<T>(state, <usize>a0 * 4 * L);
+    let g = at<T>(gOut, <usize>(a0 * 4 + o0) * L);
+    const end = s + <usize>count * 64;
+    for (; s < end; s += 64, g += 64) {
+      const x0 = v128.load(s), x1 = v128.load(s, 16), x2 = v128.load(s, 32), x3 = v128.load(s, 48);
+      const y0 = v128.load(g), y1 = v128.load(g, 16);
       a00 = madd<T>(y0, x0, a00); a01 = madd<T>(y0, x1, a01); a02 = madd<T>(y0, x2, a02); a03 = madd<T>(y0, x3, a03);
       a10 = madd<T>(y1, x0, a10); a11 = madd<T>(y1, x1, a11); a12 = madd<T>(y1, x2, a12); a13 = madd<T>(y1, x3, a13);
+    }
+  } else {
+    const rowBytes = <usize>B * sizeof<T>();
+    for (let a = a0; a < a0 + count; a++) {
+      const s0 = at<T>(state, <usize>a * 4 * B);
+      const s1 = s0 + rowBytes, s2 = s1 + rowBytes, s3 = s2 + rowBytes;
+      const g0 = at<T>(gOut, <usize>(a * 4 + o0) * B);
+      const g1 = g0 + rowBytes;
+      for (let b = b0; b < b1; b += L) {
+        const off = <usize>b * sizeof<T>();
+        const x0 = v128.load(s0 + off), x1 = v128.load(s1 + off), x2 = v128.load(s2 + off), x3 = v128.load(s3 + off);
+        const y0 = v128.load(g0 + off), y1 = v128.load(g1 + off);
+        a00 = madd<T>(y0, x0, a00); a01 = madd<T>(y0, x1, a01); a02 = madd<T>(y0, x2, a02); a03 = madd<T>(y0, x3, a03);
+        a10 = madd<T>(y1, x0, a10); a11 = madd<T>(y1, x1, a11); a12 = madd<T>(y1, x2, a12); a13 = madd<T>(y1, x3, a13);
+      }
     }
   }
   const d0 = at<T>(dGate, <usize>o0 * 4);

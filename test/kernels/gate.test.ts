@@ -5,12 +5,12 @@ import { BUILDS, DTYPES, Harness, expectClose } from '../helpers/kernel-harness.
 // when a row is shorter than the tile width, with a partial last block when A is not a multiple
 // of the rows per tile, and column ranges otherwise, with a partial last range when B is not a
 // multiple of the width; the width is 4 KiB for states up to 1 MiB and 512 B above, so the last
-// two layouts are larger than 1 MiB), B = 1 and 2 (row paths), odd B (scalar), and local
-// dimensions other than 2 (D = 9, D = 1).
+// four layouts are larger than 1 MiB; B of one vector walks consecutive rows), B = 1 and 2 (row
+// paths), odd B (scalar), and local dimensions other than 2 (D = 9, D = 1).
 const LAYOUTS: [number, number, number][] = [];
 for (const A of [1, 3, 5, 17]) for (const B of [1, 2, 3, 4, 8, 17, 64, 256, 512]) LAYOUTS.push([A, 4, B]);
 LAYOUTS.push([3, 9, 5], [2, 9, 4], [5, 1, 3], [1, 4, 1024], [3, 4, 1028], [5, 4, 2056], [67, 4, 2], [129, 4, 1],
-  [3, 4, 32772], [4099, 4, 20]);
+  [3, 4, 32772], [4099, 4, 20], [16411, 4, 4], [16411, 4, 2]);
 
 describe.each(BUILDS)('gate kernels (%s build)', (build) => {
   const h = new Harness(build, 21);
