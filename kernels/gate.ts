@@ -74,58 +74,52 @@ function applyHalf<T>(out: usize, state: usize, gate: usize, a0: i32, count: i32
   }
 }
 
+// Column i of the 4x4 float32 matrix a gate applies, [M[0,i], M[1,i], M[2,i], M[3,i]] with M = G
+// (or Gᵀ when transposed: then a row of G), from vector loads and shuffles, for use outside loops.
+// (Built lane by lane with replace_lane, V8 rebuilt the columns inside the loop from spilled
+// scalars: 16 inserts per row, 2x slower.)
+@inline
+function columnF32(gate: usize, i: i32, transposed: bool): v128 {
+  if (transposed) return v128.load(gate + (<usize>i << 4));
+  const g0 = v128.load(gate), g1 = v128.load(gate, 16), g2 = v128.load(gate, 32), g3 = v128.load(gate, 48);
+  const lo = i < 2 ? i32x4.shuffle(g0, g1, 0, 4, 1, 5) : i32x4.shuffle(g0, g1, 2, 6, 3, 7);
+  const hi = i < 2 ? i32x4.shuffle(g2, g3, 0, 4, 1, 5) : i32x4.shuffle(g2, g3, 2, 6, 3, 7);
+  return (i & 1) == 0 ? i32x4.shuffle(lo, hi, 0, 1, 4, 5) : i32x4.shuffle(lo, hi, 2, 3, 6, 7);
+}
+
+// Half h of column i of the float64 matrix a gate applies: [M[2h, i], M[2h+1, i]], M = G (or Gᵀ
+// when transposed: then half of row i of G), as columnF32.
+@inline
+function columnHalfF64(gate: usize, i: i32, h: i32, transposed: bool): v128 {
+  if (transposed) return v128.load(gate + (<usize>i << 5) + (<usize>h << 4));
+  // Rows 2h and 2h+1 of G, the 16-byte half holding column i.
+  const half = <usize>(i < 2 ? 0 : 16);
+  const upper = v128.load(gate + (<usize>h << 6) + half), lower = v128.load(gate + (<usize>h << 6) + 32 + half);
+  return (i & 1) == 0 ? i64x2.shuffle(upper, lower, 0, 2) : i64x2.shuffle(upper, lower, 1, 3);
+}
+
 // D = 4, B = 1: each row is [state(a, 0..3)]; out row = Σ_i state(a, i)·column i of G.
 // The row paths are calls, not inlined into applyGate: inlined next to the tile loops, V8's
 // register allocation made the B = 2 path 1.35x slower (measured).
 function applyRowsB1<T>(out: usize, state: usize, gate: usize, A: i32, transposed: bool): void {
   if (sizeof<T>() == 4) {
-    // Column i of G as a vector [G[0,i], G[1,i], G[2,i], G[3,i]].
-    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-    c0 = f32x4.replace_lane(c0, 0, <f32>coefficient<T>(gate, 0, 0, 4, transposed)); c0 = f32x4.replace_lane(c0, 1, <f32>coefficient<T>(gate, 1, 0, 4, transposed));
-    c0 = f32x4.replace_lane(c0, 2, <f32>coefficient<T>(gate, 2, 0, 4, transposed)); c0 = f32x4.replace_lane(c0, 3, <f32>coefficient<T>(gate, 3, 0, 4, transposed));
-    c1 = f32x4.replace_lane(c1, 0, <f32>coefficient<T>(gate, 0, 1, 4, transposed)); c1 = f32x4.replace_lane(c1, 1, <f32>coefficient<T>(gate, 1, 1, 4, transposed));
-    c1 = f32x4.replace_lane(c1, 2, <f32>coefficient<T>(gate, 2, 1, 4, transposed)); c1 = f32x4.replace_lane(c1, 3, <f32>coefficient<T>(gate, 3, 1, 4, transposed));
-    c2 = f32x4.replace_lane(c2, 0, <f32>coefficient<T>(gate, 0, 2, 4, transposed)); c2 = f32x4.replace_lane(c2, 1, <f32>coefficient<T>(gate, 1, 2, 4, transposed));
-    c2 = f32x4.replace_lane(c2, 2, <f32>coefficient<T>(gate, 2, 2, 4, transposed)); c2 = f32x4.replace_lane(c2, 3, <f32>coefficient<T>(gate, 3, 2, 4, transposed));
-    c3 = f32x4.replace_lane(c3, 0, <f32>coefficient<T>(gate, 0, 3, 4, transposed)); c3 = f32x4.replace_lane(c3, 1, <f32>coefficient<T>(gate, 1, 3, 4, transposed));
-    c3 = f32x4.replace_lane(c3, 2, <f32>coefficient<T>(gate, 2, 3, 4, transposed)); c3 = f32x4.replace_lane(c3, 3, <f32>coefficient<T>(gate, 3, 3, 4, transposed));
-    let a = 0;
-    // Four rows at a time: a 4x4 transpose makes v_i = [s(a..a+3, i)], out_o = Σ_i G[o,i]·v_i.
-    for (; a + 4 <= A; a += 4) {
-      const s = state + (<usize>a << 4);
-      const r0 = v128.load(s), r1 = v128.load(s, 16), r2 = v128.load(s, 32), r3 = v128.load(s, 48);
-      let t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-      let t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-      const v0 = i32x4.shuffle(t0, t1, 0, 1, 4, 5), v1 = i32x4.shuffle(t0, t1, 2, 3, 6, 7);
-      const v2 = i32x4.shuffle(t2, t3, 0, 1, 4, 5), v3 = i32x4.shuffle(t2, t3, 2, 3, 6, 7);
-      const o0 = combine4(gate, 0, transposed, v0, v1, v2, v3);
-      const o1 = combine4(gate, 1, transposed, v0, v1, v2, v3);
-      const o2 = combine4(gate, 2, transposed, v0, v1, v2, v3);
-      const o3 = combine4(gate, 3, transposed, v0, v1, v2, v3);
-      t0 = i32x4.shuffle(o0, o1, 0, 4, 1, 5); t1 = i32x4.shuffle(o2, o3, 0, 4, 1, 5);
-      t2 = i32x4.shuffle(o0, o1, 2, 6, 3, 7); t3 = i32x4.shuffle(o2, o3, 2, 6, 3, 7);
-      const d = out + (<usize>a << 4);
-      v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-      v128.store(d, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
-      v128.store(d, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
-      v128.store(d, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
-    }
-    for (; a < A; a++) {
-      const s = state + (<usize>a << 4);
-      const r01 = madd<f32>(v128.load32_splat(s, 4), c1, f32x4.mul(v128.load32_splat(s), c0));
-      const r23 = madd<f32>(v128.load32_splat(s, 12), c3, f32x4.mul(v128.load32_splat(s, 8), c2));
-      v128.store(out + (<usize>a << 4), f32x4.add(r01, r23));
+    const c0 = columnF32(gate, 0, transposed), c1 = columnF32(gate, 1, transposed);
+    const c2 = columnF32(gate, 2, transposed), c3 = columnF32(gate, 3, transposed);
+    // out row a = Σ_i state(a, i)·column i.
+    let s = state;
+    let d = out;
+    const end = state + (<usize>A << 4);
+    for (; s < end; s += 16, d += 16) {
+      const r = madd<f32>(v128.load32_splat(s, 12), c3, madd<f32>(v128.load32_splat(s, 8), c2,
+        madd<f32>(v128.load32_splat(s, 4), c1, f32x4.mul(v128.load32_splat(s), c0))));
+      v128.store(d, r);
     }
   } else {
-    // float64: a row is two vectors; columns of G likewise (lo = rows 0-1, hi = rows 2-3).
-    const c0lo = f64x2.replace_lane(f64x2.splat(<f64>coefficient<T>(gate, 0, 0, 4, transposed)), 1, <f64>coefficient<T>(gate, 1, 0, 4, transposed));
-    const c0hi = f64x2.replace_lane(f64x2.splat(<f64>coefficient<T>(gate, 2, 0, 4, transposed)), 1, <f64>coefficient<T>(gate, 3, 0, 4, transposed));
-    const c1lo = f64x2.replace_lane(f64x2.splat(<f64>coefficient<T>(gate, 0, 1, 4, transposed)), 1, <f64>coefficient<T>(gate, 1, 1, 4, transposed));
-    const c1hi = f64x2.replace_lane(f64x2.splat(<f64>coefficient<T>(gate, 2, 1, 4, transposed)), 1, <f64>coefficient<T>(gate, 3, 1, 4, transposed));
-    const c2lo = f64x2.replace_lane(f64x2.splat(<f64>coefficient<T>(gate, 0, 2, 4, transposed)), 1, <f64>coefficient<T>(gate, 1, 2, 4, transposed));
-    const c2hi = f64x2.replace_lane(f64x2.splat(<f64>coefficient<T>(gate, 2, 2, 4, transposed)), 1, <f64>coefficient<T>(gate, 3, 2, 4, transposed));
-    const c3lo = f64x2.replace_lane(f64x2.splat(<f64>coefficient<T>(gate, 0, 3, 4, transposed)), 1, <f64>coefficient<T>(gate, 1, 3, 4, transposed));
-    const c3hi = f64x2.replace_lane(f64x2.splat(<f64>coefficient<T>(gate, 2, 3, 4, transposed)), 1, <f64>coefficient<T>(gate, 3, 3, 4, transposed));
+    // float64: a row is two vectors; columns of the matrix likewise (lo = rows 0-1, hi = rows 2-3).
+    const c0lo = columnHalfF64(gate, 0, 0, transposed), c0hi = columnHalfF64(gate, 0, 1, transposed);
+    const c1lo = columnHalfF64(gate, 1, 0, transposed), c1hi = columnHalfF64(gate, 1, 1, transposed);
+    const c2lo = columnHalfF64(gate, 2, 0, transposed), c2hi = columnHalfF64(gate, 2, 1, transposed);
+    const c3lo = columnHalfF64(gate, 3, 0, transposed), c3hi = columnHalfF64(gate, 3, 1, transposed);
     for (let a = 0; a < A; a++) {
       const s = state + (<usize>a << 5);
       const x0 = v128.load64_splat(s), x1 = v128.load64_splat(s, 8), x2 = v128.load64_splat(s, 16), x3 = v128.load64_splat(s, 24);
@@ -136,36 +130,25 @@ function applyRowsB1<T>(out: usize, state: usize, gate: usize, A: i32, transpose
   }
 }
 
-// D = 4, B = 2, float32: two rows a, a+1 at a time. Row a is [s(i=0,b=0..1) s(1,·) | s(2,·) s(3,·)];
-// v_i = [s(a,i,0) s(a,i,1) s(a+1,i,0) s(a+1,i,1)] gathers one i of both rows (64-bit shuffles),
-// out_o = Σ_i G[o,i]·v_i, and the outputs are shuffled back into the two rows. Coefficients are
-// broadcast from memory (16 live coefficients would spill).
+// D = 4, B = 2, float32: row a is [s(0,0) s(0,1) s(1,0) s(1,1) | s(2,0) s(2,1) s(3,0) s(3,1)]
+// (s(i, b)). The pair of input i splat to both halves, [s(i,0) s(i,1) s(i,0) s(i,1)], times
+// [M[0,i] M[0,i] M[1,i] M[1,i]] (and rows 2, 3 for the upper half) sums to the output row's halves.
+// Eight coefficient vectors stay in registers.
 function applyRowsB2F32(out: usize, state: usize, gate: usize, A: i32, transposed: bool): void {
-  let a = 0;
-  for (; a + 2 <= A; a += 2) {
-    const s = state + (<usize>a << 5);
-    const p0 = v128.load(s), p1 = v128.load(s, 16), q0 = v128.load(s, 32), q1 = v128.load(s, 48);
-    const v0 = i64x2.shuffle(p0, q0, 0, 2), v1 = i64x2.shuffle(p0, q0, 1, 3);
-    const v2 = i64x2.shuffle(p1, q1, 0, 2), v3 = i64x2.shuffle(p1, q1, 1, 3);
-    const o0 = combine4(gate, 0, transposed, v0, v1, v2, v3);
-    const o1 = combine4(gate, 1, transposed, v0, v1, v2, v3);
-    const o2 = combine4(gate, 2, transposed, v0, v1, v2, v3);
-    const o3 = combine4(gate, 3, transposed, v0, v1, v2, v3);
-    const d = out + (<usize>a << 5);
-    v128.store(d, i64x2.shuffle(o0, o1, 0, 2));
-    v128.store(d, i64x2.shuffle(o2, o3, 0, 2), 16);
-    v128.store(d, i64x2.shuffle(o0, o1, 1, 3), 32);
-    v128.store(d, i64x2.shuffle(o2, o3, 1, 3), 48);
+  const c0 = columnF32(gate, 0, transposed), c1 = columnF32(gate, 1, transposed);
+  const c2 = columnF32(gate, 2, transposed), c3 = columnF32(gate, 3, transposed);
+  const lo0 = i32x4.shuffle(c0, c0, 0, 0, 1, 1), hi0 = i32x4.shuffle(c0, c0, 2, 2, 3, 3);
+  const lo1 = i32x4.shuffle(c1, c1, 0, 0, 1, 1), hi1 = i32x4.shuffle(c1, c1, 2, 2, 3, 3);
+  const lo2 = i32x4.shuffle(c2, c2, 0, 0, 1, 1), hi2 = i32x4.shuffle(c2, c2, 2, 2, 3, 3);
+  const lo3 = i32x4.shuffle(c3, c3, 0, 0, 1, 1), hi3 = i32x4.shuffle(c3, c3, 2, 2, 3, 3);
+  let s = state;
+  let d = out;
+  const end = state + (<usize>A << 5);
+  for (; s < end; s += 32, d += 32) {
+    const x0 = v128.load64_splat(s), x1 = v128.load64_splat(s, 8), x2 = v128.load64_splat(s, 16), x3 = v128.load64_splat(s, 24);
+    v128.store(d, madd<f32>(x3, lo3, madd<f32>(x2, lo2, madd<f32>(x1, lo1, f32x4.mul(x0, lo0)))));
+    v128.store(d, madd<f32>(x3, hi3, madd<f32>(x2, hi2, madd<f32>(x1, hi1, f32x4.mul(x0, hi0)))), 16);
   }
-  if (a < A) applyGateScalar<f32>(out + (<usize>a << 5), state + (<usize>a << 5), gate, A - a, 4, 2, transposed);
-}
-
-// Σ_i G[o,i]·v_i with G broadcast from memory (two chains of two).
-@inline
-function combine4(gate: usize, o: i32, transposed: bool, v0: v128, v1: v128, v2: v128, v3: v128): v128 {
-  const g0 = f32x4.splat(coefficient<f32>(gate, o, 0, 4, transposed)), g1 = f32x4.splat(coefficient<f32>(gate, o, 1, 4, transposed));
-  const g2 = f32x4.splat(coefficient<f32>(gate, o, 2, 4, transposed)), g3 = f32x4.splat(coefficient<f32>(gate, o, 3, 4, transposed));
-  return f32x4.add(madd<f32>(g1, v1, f32x4.mul(g0, v0)), madd<f32>(g3, v3, f32x4.mul(g2, v2)));
 }
 
 // TILES, for D = 4 and B a multiple of the lane count: each output half needs all four input rows,
@@ -298,8 +281,20 @@ function storeSum<T>(ptr: usize, v: v128, accumulate: bool): void {
 @inline
 function gradientRowsB1<T>(dGate: usize, gOut: usize, state: usize, A: i32): void {
   if (sizeof<T>() == 4) {
+    // Two rows per step, their products summed before the accumulator: with one multiply-add per
+    // row into each of the four accumulators, the loop waited on the FMA latency (measured 1.6x
+    // slower); eight accumulators spilled.
     let r0 = f32x4.splat(0), r1 = f32x4.splat(0), r2 = f32x4.splat(0), r3 = f32x4.splat(0);
-    for (let a = 0; a < A; a++) {
+    let a = 0;
+    for (; a + 2 <= A; a += 2) {
+      const x = v128.load(state + (<usize>a << 4)), y = v128.load(state + (<usize>a << 4), 16);
+      const g = gOut + (<usize>a << 4);
+      r0 = f32x4.add(r0, madd<f32>(v128.load32_splat(g, 16), y, f32x4.mul(v128.load32_splat(g), x)));
+      r1 = f32x4.add(r1, madd<f32>(v128.load32_splat(g, 20), y, f32x4.mul(v128.load32_splat(g, 4), x)));
+      r2 = f32x4.add(r2, madd<f32>(v128.load32_splat(g, 24), y, f32x4.mul(v128.load32_splat(g, 8), x)));
+      r3 = f32x4.add(r3, madd<f32>(v128.load32_splat(g, 28), y, f32x4.mul(v128.load32_splat(g, 12), x)));
+    }
+    if (a < A) {
       const x = v128.load(state + (<usize>a << 4));
       const g = gOut + (<usize>a << 4);
       r0 = madd<f32>(v128.load32_splat(g), x, r0);
