@@ -88,9 +88,21 @@ function arrange(term: Term, order: string[]): Tensor {
   return permute(term.tensor, order.map((l) => term.labels.indexOf(l)));
 }
 
+// The labels of a pairwise result, [...batch, ...free of a, ...free of b], batch labels (shared,
+// kept) in a's order.
+function pairLabels(a: Term, b: Term, keep: ReadonlySet<string>): string[] {
+  const inA = new Set(a.labels), inB = new Set(b.labels);
+  return [
+    ...a.labels.filter((l) => inB.has(l) && keep.has(l)),
+    ...a.labels.filter((l) => !inB.has(l)),
+    ...b.labels.filter((l) => !inA.has(l)),
+  ];
+}
+
 // One pairwise step: batch labels (shared, kept), contracted labels (shared, summed), and the
-// free labels of each side, as one batched GEMM.
-function contractPair(a: Term, b: Term, keep: ReadonlySet<string>, sizes: ReadonlyMap<string, number>): Term {
+// free labels of each side, as one batched GEMM. With `outputOrder` (the last step), the operands
+// swap roles when that gives the result in output order directly, which saves permuting it.
+function contractPair(a: Term, b: Term, keep: ReadonlySet<string>, sizes: ReadonlyMap<string, number>, outputOrder?: readonly string[]): Term {
   const inB = new Set(b.labels);
   const inA = new Set(a.labels);
   // Labels only one side has and nobody needs later: sum them out first.
@@ -101,10 +113,12 @@ function contractPair(a: Term, b: Term, keep: ReadonlySet<string>, sizes: Readon
   };
   a = sumAway(a, inB);
   b = sumAway(b, inA);
-  const batch = a.labels.filter((l) => inB.has(l) && keep.has(l));
-  const contracted = a.labels.filter((l) => inB.has(l) && !keep.has(l));
-  const freeA = a.labels.filter((l) => !inB.has(l));
-  const freeB = b.labels.filter((l) => !inA.has(l));
+  if (outputOrder !== undefined && !sameOrder(pairLabels(a, b, keep), outputOrder) && sameOrder(pairLabels(b, a, keep), outputOrder)) [a, b] = [b, a];
+  const shared = new Set(b.labels.filter((l) => a.labels.includes(l)));
+  const batch = a.labels.filter((l) => shared.has(l) && keep.has(l));
+  const contracted = a.labels.filter((l) => shared.has(l) && !keep.has(l));
+  const freeA = a.labels.filter((l) => !shared.has(l));
+  const freeB = b.labels.filter((l) => !shared.has(l));
   const [nb, m, k, n] = [product(sizesOf(batch, sizes)), product(sizesOf(freeA, sizes)), product(sizesOf(contracted, sizes)), product(sizesOf(freeB, sizes))];
 
   // Use the layout an operand already has when the GEMM can read it with a transpose flag.
@@ -117,7 +131,7 @@ function contractPair(a: Term, b: Term, keep: ReadonlySet<string>, sizes: Readon
   const A3 = reshape(A, [...lead, ...(transA ? [k, m] : [m, k])]);
   const B3 = reshape(B, [...lead, ...(transB ? [n, k] : [k, n])]);
   const C = matmulPrimitive(A3, B3, transA, transB);
-  const labels = [...batch, ...freeA, ...freeB];
+  const labels = pairLabels(a, b, keep);
   return { tensor: reshape(C, sizesOf(labels, sizes)), labels };
 }
 
@@ -158,15 +172,16 @@ export function einsum(spec: string, ...args: (Tensor | ContractOptions)[]): Ten
 
   if (terms.length > 1) {
     const plan = cachedPlan(terms.map((t) => t.labels), parsed.output, parsed.sizes, options);
-    for (const [i, j] of plan.path) {
+    plan.path.forEach(([i, j], step) => {
       const keep = new Set(parsed.output);
       terms.forEach((t, k) => {
         if (k !== i && k !== j) for (const l of t.labels) keep.add(l);
       });
-      const result = contractPair(terms[i]!, terms[j]!, keep, parsed.sizes);
+      const last = step === plan.path.length - 1;
+      const result = contractPair(terms[i]!, terms[j]!, keep, parsed.sizes, last ? parsed.output : undefined);
       terms = terms.filter((_, k) => k !== i && k !== j);
       terms.push(result);
-    }
+    });
   }
   const last = terms[0]!;
   // Labels the output does not keep were summed on the way; put the rest in output order.

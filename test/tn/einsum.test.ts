@@ -127,6 +127,24 @@ describe('einsum', () => {
     }
   });
 
+  it('takes the operands of the last step in the order that yields the output order (values and gradients)', () => {
+    // The last pairwise step of each spec gives [free of 2nd, free of 1st] as written; the operands swap roles.
+    const cases: [string, number[][]][] = [
+      ['de,ad->ae', [[3, 4], [5, 3]]],
+      ['bkj,bij->bik', [[2, 4, 3], [2, 5, 3]]],
+      ['ab,bc,cd,de->ae', [[3, 2], [2, 3], [3, 2], [2, 4]]],
+    ];
+    for (const [spec, shapes] of cases) {
+      const inputs = shapes.map((s, i) => randn(s, { dtype: 'float64', seed: 40 + i, requiresGrad: true }));
+      const want = naiveEinsum(spec, inputs);
+      const got = einsum(spec, ...inputs, { optimize: 'optimal' });
+      expect(got.shape).toEqual(want.shape);
+      got.toArray().forEach((v, i) => expect(v).toBeCloseTo(want.values[i]!, 10));
+      const result = gradcheck((...xs) => einsum(spec, ...xs, { optimize: 'optimal' }), inputs);
+      expect(result.ok, `${spec}: ${JSON.stringify(result.worst)}`).toBe(true);
+    }
+  });
+
   it('gives the same result with every planner', () => {
     const ts = [[3, 4], [4, 5], [5, 6], [6, 2]].map((s, i) => randn(s, { dtype: 'float64', seed: i }));
     const ref = einsum('ab,bc,cd,de->ae', ...ts, { optimize: 'sequential' }).toArray();
