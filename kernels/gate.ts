@@ -51,8 +51,7 @@ function applyHalf<T>(out: usize, state: usize, gate: usize, a0: i32, count: i32
     // One vector per row: the rows of consecutive a are consecutive 64-byte groups.
     let s = at<T>(state, <usize>a0 * 4 * L);
     let d = at<T>(out, <usize>(a0 * 4 + o0) * L);
-    const end = s + <usize>count * 64;
-    for (; s < end; s += 64, d += 64) {
+    for (let a = 0; a < count; a++, s += 64, d += 64) {
       const x0 = v128.load(s), x1 = v128.load(s, 16), x2 = v128.load(s, 32), x3 = v128.load(s, 48);
       v128.store(d, madd<T>(g03, x3, madd<T>(g02, x2, madd<T>(g01, x1, v128.mul<T>(g00, x0)))));
       v128.store(d, madd<T>(g13, x3, madd<T>(g12, x2, madd<T>(g11, x1, v128.mul<T>(g10, x0)))), 16);
@@ -108,8 +107,7 @@ function applyRowsB1<T>(out: usize, state: usize, gate: usize, A: i32, transpose
     // out row a = Σ_i state(a, i)·column i.
     let s = state;
     let d = out;
-    const end = state + (<usize>A << 4);
-    for (; s < end; s += 16, d += 16) {
+    for (let a = 0; a < A; a++, s += 16, d += 16) {
       const r = madd<f32>(v128.load32_splat(s, 12), c3, madd<f32>(v128.load32_splat(s, 8), c2,
         madd<f32>(v128.load32_splat(s, 4), c1, f32x4.mul(v128.load32_splat(s), c0))));
       v128.store(d, r);
@@ -143,8 +141,7 @@ function applyRowsB2F32(out: usize, state: usize, gate: usize, A: i32, transpose
   const lo3 = i32x4.shuffle(c3, c3, 0, 0, 1, 1), hi3 = i32x4.shuffle(c3, c3, 2, 2, 3, 3);
   let s = state;
   let d = out;
-  const end = state + (<usize>A << 5);
-  for (; s < end; s += 32, d += 32) {
+  for (let a = 0; a < A; a++, s += 32, d += 32) {
     const x0 = v128.load64_splat(s), x1 = v128.load64_splat(s, 8), x2 = v128.load64_splat(s, 16), x3 = v128.load64_splat(s, 24);
     v128.store(d, madd<f32>(x3, lo3, madd<f32>(x2, lo2, madd<f32>(x1, lo1, f32x4.mul(x0, lo0)))));
     v128.store(d, madd<f32>(x3, hi3, madd<f32>(x2, hi2, madd<f32>(x1, hi1, f32x4.mul(x0, hi0)))), 16);
@@ -187,6 +184,7 @@ function backwardTile<T>(dState: usize, dGate: usize, gOut: usize, state: usize,
 
 /** out = G·state along the middle axis of [A, D, B] (Gᵀ when transposed). out must not alias state. */
 export function applyGate<T>(out: usize, state: usize, gate: usize, A: i32, D: i32, B: i32, transposed: bool): void {
+  if (A <= 0 || B <= 0) return; // an empty state
   const L = lanes<T>();
   if (D == 4 && B % L == 0) {
     const width = tileWidth<T>(A, B);
@@ -241,8 +239,7 @@ function gradientHalf<T>(dGate: usize, gOut: usize, state: usize, a0: i32, count
     // One vector per row: the rows of consecutive a are consecutive 64-byte groups.
     let s = at<T>(state, <usize>a0 * 4 * L);
     let g = at<T>(gOut, <usize>(a0 * 4 + o0) * L);
-    const end = s + <usize>count * 64;
-    for (; s < end; s += 64, g += 64) {
+    for (let a = 0; a < count; a++, s += 64, g += 64) {
       const x0 = v128.load(s), x1 = v128.load(s, 16), x2 = v128.load(s, 32), x3 = v128.load(s, 48);
       const y0 = v128.load(g), y1 = v128.load(g, 16);
       a00 = madd<T>(y0, x0, a00); a01 = madd<T>(y0, x1, a01); a02 = madd<T>(y0, x2, a02); a03 = madd<T>(y0, x3, a03);
@@ -380,6 +377,7 @@ export function gateGradient<T>(dGate: usize, gOut: usize, state: usize, A: i32,
 export function gateBackward<T>(dState: usize, dGate: usize, gOut: usize, state: usize, gate: usize, A: i32, D: i32, B: i32): void {
   if (D == 4 && B % lanes<T>() == 0) {
     for (let o = 0; o < 16; o++) store<T>(at<T>(dGate, o), <T>0);
+    if (A <= 0 || B <= 0) return; // an empty state: dG = 0
     const width = tileWidth<T>(A, B);
     if (B >= width) {
       for (let a = 0; a < A; a++) {

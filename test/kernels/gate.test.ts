@@ -10,7 +10,8 @@ import { BUILDS, DTYPES, Harness, expectClose } from '../helpers/kernel-harness.
 const LAYOUTS: [number, number, number][] = [];
 for (const A of [1, 3, 5, 17]) for (const B of [1, 2, 3, 4, 8, 17, 64, 256, 512]) LAYOUTS.push([A, 4, B]);
 LAYOUTS.push([3, 9, 5], [2, 9, 4], [5, 1, 3], [1, 4, 1024], [3, 4, 1028], [5, 4, 2056], [67, 4, 2], [129, 4, 1],
-  [3, 4, 32772], [4099, 4, 20], [16411, 4, 4], [16411, 4, 2]);
+  [3, 4, 32772], [4099, 4, 20], [16411, 4, 4], [16411, 4, 2],
+  [0, 4, 8], [3, 4, 0], [0, 4, 1]); // empty states: nothing written, dG = 0
 
 describe.each(BUILDS)('gate kernels (%s build)', (build) => {
   const h = new Harness(build, 21);
@@ -19,27 +20,49 @@ describe.each(BUILDS)('gate kernels (%s build)', (build) => {
     const S = h.suffix(dtype);
     const rel = dtype === 'float32' ? 2e-5 : 1e-12;
 
+    // An output buffer between two guard bands of a sentinel value, to catch writes outside it.
+    const GUARD = 64;
+    const SENTINEL = 12345.5;
+    const guarded = (n: number) => {
+      const base = h.alloc(dtype, n + 2 * GUARD);
+      const first = base / h.bytes(dtype);
+      h.view(dtype).fill(SENTINEL, first, first + n + 2 * GUARD);
+      const ptr = base + GUARD * h.bytes(dtype);
+      const untouched = (label: string) => {
+        const all = h.read(dtype, base, n + 2 * GUARD);
+        const bad = [...all.subarray(0, GUARD), ...all.subarray(GUARD + n)].findIndex((v) => v !== SENTINEL);
+        expect(bad, `${label}: wrote outside its output`).toBe(-1);
+      };
+      return { base, ptr, untouched };
+    };
+
     it.each(LAYOUTS)('applyGate, gateGradient and gateBackward match the reference at A=%i D=%i B=%i', (A, D, B) => {
       const n = A * D * B;
       const state = h.random_(dtype, n), gate = h.random_(dtype, D * D), gOut = h.random_(dtype, n);
+      // Float32 sums over A·B products: absolute error grows like sqrt(A·B).
+      const gradientTolerance = rel * D * Math.sqrt(A * B);
       for (const transposed of [0, 1]) {
-        const out = h.alloc(dtype, n), outRef = h.alloc(dtype, n);
-        h.k[`applyGate${S}`](out, state, gate, A, D, B, transposed);
+        const out = guarded(n), outRef = h.alloc(dtype, n);
+        h.k[`applyGate${S}`](out.ptr, state, gate, A, D, B, transposed);
         h.ref[`applyGate${S}`](outRef, state, gate, A, D, B, transposed);
-        expectClose(h.read(dtype, out, n), h.read(dtype, outRef, n), rel, rel * D, `applyGate t=${transposed}`);
-        h.free(out, outRef);
+        expectClose(h.read(dtype, out.ptr, n), h.read(dtype, outRef, n), rel, rel * D, `applyGate t=${transposed}`);
+        out.untouched(`applyGate t=${transposed}`);
+        h.free(out.base, outRef);
       }
-      const dG = h.alloc(dtype, D * D), dGRef = h.alloc(dtype, D * D);
-      h.k[`gateGradient${S}`](dG, gOut, state, A, D, B);
+      const dG = guarded(D * D), dGRef = h.alloc(dtype, D * D);
+      h.k[`gateGradient${S}`](dG.ptr, gOut, state, A, D, B);
       h.ref[`gateGradient${S}`](dGRef, gOut, state, A, D, B);
-      expectClose(h.read(dtype, dG, D * D), h.read(dtype, dGRef, D * D), rel * 4, rel * A * B, 'gateGradient');
-      const dS = h.alloc(dtype, n), dSRef = h.alloc(dtype, n);
-      h.view(dtype).fill(NaN, dG / h.bytes(dtype), dG / h.bytes(dtype) + D * D); // outputs are overwritten
-      h.k[`gateBackward${S}`](dS, dG, gOut, state, gate, A, D, B);
+      expectClose(h.read(dtype, dG.ptr, D * D), h.read(dtype, dGRef, D * D), rel * 4, gradientTolerance, 'gateGradient');
+      dG.untouched('gateGradient');
+      const dS = guarded(n), dSRef = h.alloc(dtype, n);
+      h.view(dtype).fill(NaN, dG.ptr / h.bytes(dtype), dG.ptr / h.bytes(dtype) + D * D); // outputs are overwritten
+      h.k[`gateBackward${S}`](dS.ptr, dG.ptr, gOut, state, gate, A, D, B);
       h.ref[`gateBackward${S}`](dSRef, dGRef, gOut, state, gate, A, D, B);
-      expectClose(h.read(dtype, dS, n), h.read(dtype, dSRef, n), rel, rel * D, 'gateBackward state');
-      expectClose(h.read(dtype, dG, D * D), h.read(dtype, dGRef, D * D), rel * 4, rel * A * B, 'gateBackward gate');
-      h.free(state, gate, gOut, dG, dGRef, dS, dSRef);
+      expectClose(h.read(dtype, dS.ptr, n), h.read(dtype, dSRef, n), rel, rel * D, 'gateBackward state');
+      expectClose(h.read(dtype, dG.ptr, D * D), h.read(dtype, dGRef, D * D), rel * 4, gradientTolerance, 'gateBackward gate');
+      dS.untouched('gateBackward state');
+      dG.untouched('gateBackward gate');
+      h.free(state, gate, gOut, dG.base, dGRef, dS.base, dSRef);
     });
   });
 
