@@ -182,20 +182,34 @@ function backwardTile<T>(dState: usize, dGate: usize, gOut: usize, state: usize,
   gradientHalf<T>(dGate, gOut, state, a0, count, B, b0, b1, 2, true);
 }
 
+// Walks an [A, 4, B] state tile by tile: the forward tile (out = G·input, Gᵀ when transposed) or,
+// when `backward`, the backward tile (out = dState, input = gOut, dG accumulated into dGate from
+// `state`). An empty state has no tiles.
+@inline
+function forEachTile<T>(backward: bool, out: usize, input: usize, state: usize, dGate: usize, gate: usize, A: i32, B: i32, transposed: bool): void {
+  if (A <= 0 || B <= 0) return;
+  const width = tileWidth<T>(A, B);
+  if (B >= width) {
+    for (let a = 0; a < A; a++) {
+      for (let b = 0; b < B; b += width) {
+        if (backward) backwardTile<T>(out, dGate, input, state, gate, a, 1, B, b, min(B, b + width));
+        else applyTile<T>(out, input, gate, a, 1, B, b, min(B, b + width), transposed);
+      }
+    }
+  } else {
+    const rows = width / B;
+    for (let a = 0; a < A; a += rows) {
+      if (backward) backwardTile<T>(out, dGate, input, state, gate, a, min(rows, A - a), B, 0, B);
+      else applyTile<T>(out, input, gate, a, min(rows, A - a), B, 0, B, transposed);
+    }
+  }
+}
+
 /** out = G·state along the middle axis of [A, D, B] (Gᵀ when transposed). out must not alias state. */
 export function applyGate<T>(out: usize, state: usize, gate: usize, A: i32, D: i32, B: i32, transposed: bool): void {
-  if (A <= 0 || B <= 0) return; // an empty state
   const L = lanes<T>();
   if (D == 4 && B % L == 0) {
-    const width = tileWidth<T>(A, B);
-    if (B >= width) {
-      for (let a = 0; a < A; a++) {
-        for (let b = 0; b < B; b += width) applyTile<T>(out, state, gate, a, 1, B, b, min(B, b + width), transposed);
-      }
-    } else {
-      const rows = width / B;
-      for (let a = 0; a < A; a += rows) applyTile<T>(out, state, gate, a, min(rows, A - a), B, 0, B, transposed);
-    }
+    forEachTile<T>(false, out, state, 0, 0, gate, A, B, transposed);
   } else if (D == 4 && B == 1) {
     applyRowsB1<T>(out, state, gate, A, transposed);
   } else if (D == 4 && B == 2 && sizeof<T>() == 4) {
@@ -377,16 +391,7 @@ export function gateGradient<T>(dGate: usize, gOut: usize, state: usize, A: i32,
 export function gateBackward<T>(dState: usize, dGate: usize, gOut: usize, state: usize, gate: usize, A: i32, D: i32, B: i32): void {
   if (D == 4 && B % lanes<T>() == 0) {
     for (let o = 0; o < 16; o++) store<T>(at<T>(dGate, o), <T>0);
-    if (A <= 0 || B <= 0) return; // an empty state: dG = 0
-    const width = tileWidth<T>(A, B);
-    if (B >= width) {
-      for (let a = 0; a < A; a++) {
-        for (let b = 0; b < B; b += width) backwardTile<T>(dState, dGate, gOut, state, gate, a, 1, B, b, min(B, b + width));
-      }
-    } else {
-      const rows = width / B;
-      for (let a = 0; a < A; a += rows) backwardTile<T>(dState, dGate, gOut, state, gate, a, min(rows, A - a), B, 0, B);
-    }
+    forEachTile<T>(true, dState, gOut, state, dGate, gate, A, B, true);
     return;
   }
   applyGate<T>(dState, gOut, gate, A, D, B, true);

@@ -46,13 +46,18 @@ function isOptions(x: unknown): x is ContractOptions {
   return typeof x === 'object' && x !== null && !(x instanceof Tensor) && !Array.isArray(x);
 }
 
+// An operand's axis of this size broadcasts against its label's size: a size-1 axis against any
+// other size (also 0). Such an axis is dropped before planning and contracting.
+function broadcasts(axisSize: number, labelSize: number): boolean {
+  return axisSize === 1 && labelSize !== 1;
+}
+
 // Broadcast size-1 axes, diagonals of repeated labels, and labels only this operand has and the
 // output does not want: all handled on the operand alone before any pairwise step.
 function prepareTerm(t: Tensor, labels: string[], parsed: ParsedSpec, counts: Map<string, number>): Term {
   let tensor = t;
   let current = labels;
-  // A size-1 axis against a label of another size (also 0) broadcasts: it is dropped here.
-  const broadcast = current.map((l, axis) => tensor.shape[axis] === 1 && parsed.sizes.get(l)! !== 1);
+  const broadcast = current.map((l, axis) => broadcasts(tensor.shape[axis]!, parsed.sizes.get(l)!));
   if (broadcast.some(Boolean)) {
     tensor = reshape(tensor, tensor.shape.filter((_, a) => !broadcast[a]));
     current = current.filter((_, a) => !broadcast[a]);
@@ -88,8 +93,8 @@ function arrange(term: Term, order: string[]): Tensor {
   return permute(term.tensor, order.map((l) => term.labels.indexOf(l)));
 }
 
-// The labels of a pairwise result, [...batch, ...free of a, ...free of b], batch labels (shared,
-// kept) in a's order.
+// The labels of a pairwise result as contractPair lays them out, [...batch, ...free of a, ...free
+// of b], batch labels (shared, kept) in a's order; used to choose the operands' order.
 function pairLabels(a: Term, b: Term, keep: ReadonlySet<string>): string[] {
   const inA = new Set(a.labels), inB = new Set(b.labels);
   return [
@@ -131,7 +136,7 @@ function contractPair(a: Term, b: Term, keep: ReadonlySet<string>, sizes: Readon
   const A3 = reshape(A, [...lead, ...(transA ? [k, m] : [m, k])]);
   const B3 = reshape(B, [...lead, ...(transB ? [n, k] : [k, n])]);
   const C = matmulPrimitive(A3, B3, transA, transB);
-  const labels = pairLabels(a, b, keep);
+  const labels = [...batch, ...freeA, ...freeB];
   return { tensor: reshape(C, sizesOf(labels, sizes)), labels };
 }
 
@@ -210,7 +215,7 @@ export function contractPath(spec: string, ...args: (Tensor | readonly number[] 
   const output = new Set(parsed.output);
   // The same per-operand preprocessing as einsum (diagonals, lonely labels, broadcast axes).
   const labels = parsed.inputs.map((ls, k) =>
-    [...new Set(ls.filter((l, axis) => !(shapes[k]![axis] === 1 && parsed.sizes.get(l)! !== 1)))].filter((l) => counts.get(l)! > 1 || output.has(l)));
+    [...new Set(ls.filter((l, axis) => !broadcasts(shapes[k]![axis]!, parsed.sizes.get(l)!)))].filter((l) => counts.get(l)! > 1 || output.has(l)));
   if (labels.length === 1) return { optimizer: 'optimal', path: [], steps: [], flops: 0, naiveFlops: 0, largestIntermediate: product(sizesOf(parsed.output, parsed.sizes)) };
   // A copy: the cached plan itself must not be changed by the caller.
   return structuredClone(cachedPlan(labels, parsed.output, parsed.sizes, options));
