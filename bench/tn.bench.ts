@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { init as jaxInit, jit, nn, numpy as np } from '@jax-js/jax';
 import {
-  AdtnGenerator, applyCircuit, brickWall, einsum, noGrad, randn, relaxedSimdSupported, tensor, tidy, engineBuild,
+  AdtnWeight, applyCircuit, brickWall, einsum, noGrad, randn, relaxedSimdSupported, tensor, tidy, engineBuild,
   type CircuitSpec, type Tensor,
 } from '../src/index.js';
 import { kernels } from '../src/backend/engine.js';
@@ -183,7 +183,7 @@ function gateKernelRatio(spec: CircuitSpec, gateValues: ArrayLike<number>, state
 }
 
 async function adtnQ24(): Promise<string[][]> {
-  const generator = new AdtnGenerator([4096, 4096], { depth: 2, seed: 2 });
+  const generator = new AdtnWeight([4096, 4096], { depth: 2, seed: 2 });
   const forward = () => noGrad(() => tidy(() => generator.generate().toArray().length));
   const train = () => tidy(() => {
     generator.generate().square().mean().backward();

@@ -6,16 +6,17 @@
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/graph.js';
-import { randn } from '../tensor/creation.js';
+import { randn, tensor } from '../tensor/creation.js';
 import { tidy } from '../tensor/lifetime.js';
-import type { Dtype } from '../tensor/dtype.js';
+import { parseDtype, type Dtype } from '../tensor/dtype.js';
 import { matmul } from '../ops/matmul.js';
 import { reshape } from '../ops/movement.js';
-import { AdtnGenerator, type AdtnOptions } from '../tn/adtn.js';
+import { adtnInitialGates, adtnInitialState, applyAdtn, planAdtn, type AdtnOptions, type AdtnPlan } from '../tn/adtn.js';
 import { TTMatrix } from '../tn/tensor-train.js';
 import { svdTruncated } from '../tn/linalg/svd.js';
 import { randomizedSvd } from '../tn/linalg/randomized-svd.js';
 import { WeightGenerator } from '../nn/weight-generator.js';
+import type { Parameter } from '../nn/module.js';
 
 /** A weight shape read as a matrix [rows, cols] (rows = first axis). */
 export function matrixShape(operation: string, shape: readonly number[]): [number, number] {
@@ -33,31 +34,58 @@ function checkInit(operation: string, shape: readonly number[], init: Tensor | u
 }
 
 /**
- * ADTN as a weight generator (parameters weight.gates and, when learned, weight.scale).
+ * An ADTN weight (see src/tn/adtn.ts): the module that owns the circuit's gates (parameter
+ * weight.gates, [M·(Q-1), D, D]) and, when learned, its scale (weight.scale), and applies the plan.
  *
  * @example
  * const g = new AdtnWeight([1024, 784], { depth: 8, seed: 1 });
  * g.numParameters();   // 16·8·19 + 1 = 2433
+ * g.plan.sites;        // 20
  */
 export class AdtnWeight extends WeightGenerator {
   readonly method = 'adtn';
   readonly shape: readonly number[];
-  readonly generator: AdtnGenerator;
+  readonly plan: AdtnPlan;
+  readonly gates: Parameter;
+  readonly scale: Parameter | null;
+  // The product initial state: d^Q entries, not a parameter or a buffer (it is rebuilt from the plan).
+  private readonly initial: Tensor;
 
   constructor(shape: readonly number[], options: AdtnOptions = {}) {
     super();
-    this.generator = new AdtnGenerator(shape, options);
-    this.shape = this.generator.shape;
-    const initial = this.generator.parameters();
-    const gates = this.registerParameter('gates', this.generator.gates);
-    const scale = this.generator.scale === null ? null : this.registerParameter('scale', this.generator.scale);
-    this.generator.bindParameters(gates, scale);
-    for (const t of initial) t.dispose();
+    this.plan = planAdtn(shape, options);
+    this.shape = this.plan.shape;
+    const dtype = parseDtype('AdtnWeight', options.dtype);
+    const D = this.plan.localDim ** 2;
+    this.initial = tensor(adtnInitialState(this.plan), { dtype }).keep();
+    const gates = tensor(adtnInitialGates(this.plan, options.seed), { shape: [this.plan.gateCount, D, D], dtype });
+    this.gates = this.registerParameter('gates', gates);
+    gates.dispose();
+    if (this.plan.scale.kind === 'learned') {
+      // The scale that gives the initial weight the target standard deviation.
+      const target = this.plan.scale.targetStd;
+      const std = noGrad(() => tidy(() => standardDeviation(applyAdtn({ ...this.plan, scale: { kind: 'fixed', value: 1 } }, this.gates, null, this.initial).toArray())));
+      const scale = tensor(std > 0 ? target / std : 1, { dtype });
+      this.scale = this.registerParameter('scale', scale);
+      scale.dispose();
+    } else {
+      this.scale = null;
+    }
   }
 
   generate(): Tensor {
-    return this.generator.generate();
+    return applyAdtn(this.plan, this.gates, this.scale, this.initial);
   }
+}
+
+// Population standard deviation, two passes in float64.
+function standardDeviation(values: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i]!;
+  const mean = sum / values.length;
+  let squares = 0;
+  for (let i = 0; i < values.length; i++) squares += (values[i]! - mean) ** 2;
+  return Math.sqrt(squares / values.length);
 }
 
 export interface LowRankWeightOptions {

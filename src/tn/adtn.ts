@@ -1,33 +1,54 @@
-// The ADTN weight generator (arXiv 2305.06058): a weight with N entries is the output of a deep
-// tensor network. Q = ceil(log_d N) sites of local dimension d start in a product state; M layers
-// each apply a brick wall of Q - 1 free D x D gates (D = d²) on neighbouring sites, pairs
-// (0,1),(2,3),... then (1,2),(3,4),...; an elementwise activation acts between consecutive layers.
-// The d^Q output entries, sliced to N and reshaped, are the weight (times an optional scale). With
-// the 'axes' layout (the default when it costs no extra site) each weight axis is padded to a
-// power of d first, so the row digits and the column digits live on separate sites (as in a
-// TT-matrix) instead of being mixed by a row length that is not a power of d.
-// Parameters: D²·M·(Q-1) (16·M·(Q-1) for qubits) against N.
+// ADTN (arXiv 2305.06058): a weight with N entries is the output of a deep tensor network.
 //
-// Initialisation (default 'random'): every gate is a random orthogonal matrix (QR of a Gaussian
-// matrix, signs fixed), so each gate preserves the state's norm and the circuit spreads the
-// initial product state over all entries. The scale is then set so that the generated weight has
-// the target standard deviation (default Kaiming, sqrt(2 / fanIn)), measured on the initial
-// output. 'identity' starts every gate at I + noise·(Gaussian), a circuit close to the identity.
+// The paper's formula, for Q sites of local dimension d, M layers and an activation σ:
+//
+//   T = L⁽ᴹ⁾ σ( … σ( L⁽²⁾ σ( L⁽¹⁾ ⊗_{q=1..Q} v ) ) ),
+//
+// where v is a local vector (e.g. [1, 0]) and each layer L⁽ᵐ⁾ is a brick wall of Q - 1 free gates
+// G (D x D matrices, D = d², i.e. d x d x d x d tensors) on neighbouring sites: pairs
+// (0,1),(2,3),... then (1,2),(3,4),... The d^Q entries of T, read as the weight, are the output.
+//
+// At the einsum level, with the state ψ as a tensor of Q indices of size d (site 0 slowest), one
+// gate on sites (q, q+1) is
+//
+//   ψ'[…, o1, o2, …] = Σ_{i1,i2} G[o1 o2, i1 i2] · ψ[…, i1, i2, …]     ('…ij…,abij->…ab…')
+//
+// which the fused gate kernel computes as out[a, o, b] = Σ_i G[o, i]·ψ[a, i, b] with
+// A = d^q, B = d^(Q-q-2) (a (A·B) x D by D x D product, no permute). Parameters: D²·M·(Q-1)
+// (16·M·(Q-1) for qubits) against N, plus one learned scale.
+//
+// Planning apart from doing: planAdtn(shape, options) is a pure function that returns the
+// circuit (sites, the read-out layout, the steps, the initial state, the scale rule);
+// applyAdtn(plan, gates, scale, initial) runs it. The module that owns the gates as parameters
+// is AdtnWeight (src/compress/generators.ts).
+//
+// Read-out layouts. 'flat': the row-major entries are the first N outputs. Axes: each axis of the
+// weight (or of given axes whose product is N, e.g. [1024, 28, 28] for a layer that reads 28 x 28
+// images) is padded to a power of d, so each site holds one digit of one axis. Groups of axes
+// ([[1024], [28, 28]]) interleave the digits of the axes of a group, most significant first
+// (y₄ x₄ y₃ x₃ …: neighbouring sites hold the same scale of the image), and groups follow one
+// another. The padding is sliced away.
+//
+// Initialisation ('random', the default): every gate is a random orthogonal matrix (QR of a
+// Gaussian matrix, signs fixed), so each gate preserves the state's norm and the circuit spreads
+// the initial product state over all entries; the learned scale is then set so that the generated
+// weight has the target standard deviation (Kaiming, sqrt(2 / fanIn), by default). 'identity'
+// starts every gate at I + noise·(Gaussian).
 
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { tensor, randn } from '../tensor/creation.js';
-import { parseDtype, type Dtype } from '../tensor/dtype.js';
+import type { Dtype } from '../tensor/dtype.js';
 import { generatorFor } from '../tensor/random.js';
-import { tidy } from '../tensor/lifetime.js';
 import { sizeOf } from '../tensor/shape.js';
-import { noGrad } from '../autograd/graph.js';
 import { mul } from '../ops/elementwise.js';
-import { reshape, slice } from '../ops/movement.js';
+import { permute, reshape, slice } from '../ops/movement.js';
 import { applyCircuit, type CircuitActivation, type CircuitSpec, type CircuitStep } from '../ops/circuit.js';
 import { qrColumnMajor } from './linalg/qr.js';
 
 export type AdtnActivation = CircuitActivation;
+
+/** How weight entries map to circuit outputs (see the file header). */
+export type AdtnLayout = 'auto' | 'flat' | 'axes' | readonly number[] | readonly (readonly number[])[];
 
 export interface AdtnOptions {
   /** Number of layers M (default 2). */
@@ -52,13 +73,42 @@ export interface AdtnOptions {
   dtype?: Dtype;
   /** Memory the backward pass may keep (see applyCircuit). */
   checkpointBytes?: number;
+  /** 'auto' (default): each weight axis on its own sites when that needs no more sites than 'flat'. */
+  layout?: AdtnLayout;
+}
+
+/** How the circuit's output is read as the weight. */
+export interface AdtnReadout {
+  /** The axes the output is read as (product N), each padded to a power of d. */
+  axes: readonly number[];
+  padded: readonly number[];
   /**
-   * How weight entries map to circuit outputs. 'flat': the row-major entries are the first N
-   * outputs. 'axes': every axis of the weight (or of the given axes, whose product must be the
-   * weight's size) is padded to a power of d, so each site encodes digits of one axis only; the
-   * padding is sliced away. 'auto' (default): 'axes' when it needs no more sites than 'flat'.
+   * Permutation of the output's Q digit axes into axis-major order (axis 0's digits first, most
+   * significant first), or null when the sites already are in that order.
    */
-  layout?: 'auto' | 'flat' | 'axes' | readonly number[];
+  digitOrder: readonly number[] | null;
+}
+
+/** The circuit of an ADTN weight, as planned by planAdtn. */
+export interface AdtnPlan {
+  /** Shape of the generated weight. */
+  shape: readonly number[];
+  localDim: number;
+  sites: number;
+  depth: number;
+  activation: AdtnActivation;
+  /** null: the flat layout. */
+  readout: AdtnReadout | null;
+  /** The circuit (sites, local dimension, steps, checkpoint budget) for applyCircuit. */
+  circuit: CircuitSpec;
+  /** Number of gates, M·(Q - 1). */
+  gateCount: number;
+  /** The local vector of the product initial state. */
+  localState: readonly number[];
+  /** A learned scale initialised to give the target standard deviation, or a fixed factor. */
+  scale: { kind: 'learned'; targetStd: number } | { kind: 'fixed'; value: number };
+  init: 'random' | 'identity';
+  noise: number;
 }
 
 /** The smallest power of d that is >= n. */
@@ -68,35 +118,15 @@ function paddedSize(n: number, d: number): number {
   return p;
 }
 
-/**
- * The axes that the circuit output is sliced from, for a weight shape and a layout option
- * (null for the flat layout).
- */
-export function adtnAxes(shape: readonly number[], localDim: number, layout: AdtnOptions['layout'] = 'auto'): number[] | null {
-  if (layout === 'flat') return null;
-  const n = sizeOf(shape);
-  const axes = Array.isArray(layout) ? [...layout] : [...shape];
-  if (Array.isArray(layout)) {
-    if (axes.length === 0 || axes.some((a) => !Number.isInteger(a) || a < 1) || sizeOf(axes) !== n) {
-      throw new ShapeError(`AdtnGenerator: layout axes ${formatShape(axes)} must be positive integers whose product is the weight's ${n} entries`);
-    }
-  } else if (layout !== 'auto' && layout !== 'axes') {
-    throw new ArgumentError(`AdtnGenerator: layout must be 'auto', 'flat', 'axes' or an array of axes, got ${JSON.stringify(layout)}`);
-  }
-  const padded = axes.reduce((p, a) => p * paddedSize(a, localDim), 1);
-  if (layout === 'auto' && padded > localDim ** sitesFor(n, localDim)) return null;
-  return axes;
+function digitsOf(n: number, d: number): number {
+  let q = 0;
+  for (let p = 1; p < n; p *= d) q++;
+  return q;
 }
 
 /** The sites needed for n entries at local dimension d: ceil(log_d n), at least 2. */
 export function sitesFor(n: number, localDim: number): number {
-  let q = 0;
-  let capacity = 1;
-  while (capacity < n) {
-    capacity *= localDim;
-    q++;
-  }
-  return Math.max(2, q);
+  return Math.max(2, digitsOf(n, localDim));
 }
 
 /** The brick-wall schedule: per layer the even pairs, then the odd pairs, then the activation. */
@@ -112,24 +142,126 @@ export function brickWall(sites: number, depth: number, activation: AdtnActivati
   return steps;
 }
 
-function randomOrthogonal(n: number, next: () => number): number[] {
-  const data = Float64Array.from({ length: n * n }, next);
-  const { Q, R } = qrColumnMajor({ rows: n, cols: n, data });
-  // Sign fix (Mezzadri): multiply column j by sign(R[j][j]) for a Haar-distributed Q.
-  const out = new Array<number>(n * n);
-  for (let j = 0; j < n; j++) {
-    const sign = R.data[j * n + j]! < 0 ? -1 : 1;
-    for (let i = 0; i < n; i++) out[i * n + j] = Q.data[j * n + i]! * sign;
+// The groups of axes a layout option asks for, or null for the flat layout.
+function layoutGroups(shape: readonly number[], d: number, layout: AdtnLayout): number[][] | null {
+  if (layout === 'flat') return null;
+  const n = sizeOf(shape);
+  let groups: number[][];
+  if (layout === 'auto' || layout === 'axes') groups = shape.map((a) => [a]);
+  else if (Array.isArray(layout) && layout.length > 0 && layout.every((g) => Array.isArray(g))) groups = (layout as readonly (readonly number[])[]).map((g) => [...g]);
+  else if (Array.isArray(layout) && layout.length > 0 && layout.every((a) => typeof a === 'number')) groups = (layout as readonly number[]).map((a) => [a]);
+  else throw new ArgumentError(`planAdtn: layout must be 'auto', 'flat', 'axes', an array of axes or an array of groups of axes, got ${JSON.stringify(layout)}`);
+  const axes = groups.flat();
+  if (groups.some((g) => g.length === 0) || axes.some((a) => !Number.isInteger(a) || a < 1) || sizeOf(axes) !== n) {
+    throw new ShapeError(`planAdtn: layout axes ${JSON.stringify(layout)} must be positive integers whose product is the weight's ${n} entries`);
   }
-  return out;
+  const padded = axes.reduce((p, a) => p * paddedSize(a, d), 1);
+  if (layout === 'auto' && padded > d ** sitesFor(n, d)) return null;
+  return groups;
 }
 
-// The product state ⊗_q local over `sites` sites (site 0 varies slowest), built level by level in
-// float64: d^Q entries (16,777,216 at Q = 24, so no plain arrays).
-function productState(local: readonly number[], sites: number): Float64Array {
+// Sites of each group in order: the digits of the group's axes round-robin, most significant
+// first. Returns, for each site, the digit's position in axis-major order.
+function siteDigits(groups: readonly (readonly number[])[], d: number): number[] {
+  const counts = groups.flat().map((a) => digitsOf(a, d));
+  const firstDigit = counts.map((_, i) => counts.slice(0, i).reduce((s, c) => s + c, 0));
+  const sites: number[] = [];
+  let axis = 0;
+  for (const group of groups) {
+    const members = group.map((_, k) => axis + k);
+    axis += group.length;
+    const longest = Math.max(...members.map((m) => counts[m]!));
+    for (let level = 0; level < longest; level++) {
+      for (const m of members) if (level < counts[m]!) sites.push(firstDigit[m]! + level);
+    }
+  }
+  return sites;
+}
+
+/**
+ * Plans the ADTN circuit for a weight shape: a pure function of the shape and the options.
+ *
+ * @example
+ * const plan = planAdtn([1024, 784], { depth: 8 });
+ * plan.sites;       // 20 (1024 x 784 read as 1024 x 1024)
+ * plan.gateCount;   // 152: 16 · 152 + 1 = 2,433 parameters with the learned scale
+ */
+export function planAdtn(shape: readonly number[], options: AdtnOptions = {}): AdtnPlan {
+  if (!Array.isArray(shape) || shape.length === 0 || shape.some((s) => !Number.isInteger(s) || s < 1)) {
+    throw new ShapeError(`planAdtn: the weight shape must be positive integers, got ${Array.isArray(shape) ? formatShape(shape) : String(shape)}`);
+  }
+  const depth = options.depth ?? 2;
+  const d = options.localDim ?? 2;
+  if (!Number.isInteger(depth) || depth < 1 || depth > 4096) throw new ArgumentError(`planAdtn: depth must be an integer in [1, 4096], got ${depth}`);
+  if (!Number.isInteger(d) || d < 2 || d > 64) throw new ArgumentError(`planAdtn: localDim must be an integer in [2, 64], got ${d}`);
+  const activation = options.activation ?? 'relu';
+  if (!['relu', 'tanh', 'sigmoid', 'leakyRelu', 'identity'].includes(activation)) {
+    throw new ArgumentError(`planAdtn: activation must be relu, leakyRelu, tanh, sigmoid or identity, got ${JSON.stringify(activation)}`);
+  }
+  const slope = options.slope ?? 0.01;
+  const groups = layoutGroups(shape, d, options.layout ?? 'auto');
+  let sites: number;
+  let readout: AdtnReadout | null = null;
+  if (groups === null) {
+    sites = sitesFor(sizeOf(shape), d);
+  } else {
+    const axes = groups.flat();
+    const padded = axes.map((a) => paddedSize(a, d));
+    const digits = siteDigits(groups, d);
+    sites = Math.max(2, digits.length);
+    // Sites in axis-major order need no permutation; a tiny weight (< 2 digits) has none to permute.
+    const identity = digits.length < 2 || digits.every((p, q) => p === q);
+    const digitOrder = identity ? null : digits.map((_, p) => digits.indexOf(p));
+    readout = { axes, padded, digitOrder };
+  }
+  if (d ** sites > 2 ** 30) throw new ShapeError(`planAdtn: ${d}^${sites} state entries are too many for WebAssembly memory`);
+  const gateCount = depth * (sites - 1);
+  if (gateCount * d ** 4 > 2 ** 28) throw new ArgumentError(`planAdtn: ${gateCount} gates of ${d ** 4} entries are too many`);
+
+  const localState = options.initialState ?? [1, ...new Array<number>(d - 1).fill(0)];
+  if (!Array.isArray(localState) || localState.length !== d || localState.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+    throw new ArgumentError(`planAdtn: initialState must be ${d} finite numbers, got ${JSON.stringify(options.initialState)}`);
+  }
+  const init = options.init ?? 'random';
+  if (init !== 'random' && init !== 'identity') throw new ArgumentError(`planAdtn: init must be 'random' or 'identity', got ${JSON.stringify(init)}`);
+  const noise = options.noise ?? 0.01;
+  if (typeof noise !== 'number' || !(noise >= 0) || !Number.isFinite(noise)) throw new ArgumentError(`planAdtn: noise must be a finite number >= 0, got ${String(options.noise)}`);
+
+  const scaleOption = options.scale ?? 'learned';
+  let scale: AdtnPlan['scale'];
+  if (scaleOption === 'learned') {
+    const fanIn = shape.length >= 2 ? sizeOf(shape.slice(1)) : shape[0]!;
+    const targetStd = options.targetStd ?? Math.sqrt(2 / fanIn);
+    if (!(targetStd > 0) || !Number.isFinite(targetStd)) throw new ArgumentError(`planAdtn: targetStd must be a positive number, got ${String(options.targetStd)}`);
+    scale = { kind: 'learned', targetStd };
+  } else if (scaleOption === 'none') {
+    scale = { kind: 'fixed', value: 1 };
+  } else if (typeof scaleOption === 'number' && Number.isFinite(scaleOption)) {
+    scale = { kind: 'fixed', value: scaleOption };
+  } else {
+    throw new ArgumentError(`planAdtn: scale must be 'learned', 'none' or a finite number, got ${JSON.stringify(scaleOption)}`);
+  }
+  const circuit: CircuitSpec = {
+    sites, localDim: d, steps: brickWall(sites, depth, activation, slope),
+    ...(options.checkpointBytes !== undefined ? { checkpointBytes: options.checkpointBytes } : {}),
+  };
+  return { shape: Object.freeze([...shape]), localDim: d, sites, depth, activation, readout, circuit, gateCount, localState: [...localState], scale, init, noise };
+}
+
+/** Parameters of a plan: D²·M·(Q-1), plus 1 for a learned scale. */
+export function adtnParameterCount(plan: AdtnPlan): number {
+  return plan.gateCount * plan.localDim ** 4 + (plan.scale.kind === 'learned' ? 1 : 0);
+}
+
+/**
+ * The product initial state ⊗_q v over the plan's sites (site 0 varies slowest), in float64:
+ * d^Q entries (16,777,216 at Q = 24, hence a typed array).
+ */
+export function adtnInitialState(plan: AdtnPlan): Float64Array {
+  const local = plan.localState;
   const d = local.length;
   let state = new Float64Array([1]);
-  for (let q = 0; q < sites; q++) {
+  for (let q = 0; q < plan.sites; q++) {
     const next = new Float64Array(state.length * d);
     for (let j = 0; j < state.length; j++) {
       const p = state[j]!;
@@ -140,160 +272,61 @@ function productState(local: readonly number[], sites: number): Float64Array {
   return state;
 }
 
-// Population standard deviation, two passes in float64.
-function standardDeviation(values: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i]!;
-  const mean = sum / values.length;
-  let squares = 0;
-  for (let i = 0; i < values.length; i++) squares += (values[i]! - mean) ** 2;
-  return Math.sqrt(squares / values.length);
+function randomOrthogonal(n: number, next: () => number, out: Float64Array, offset: number): void {
+  const data = Float64Array.from({ length: n * n }, next);
+  const { Q, R } = qrColumnMajor({ rows: n, cols: n, data });
+  // Sign fix (Mezzadri): multiply column j by sign(R[j][j]) for a Haar-distributed Q.
+  for (let j = 0; j < n; j++) {
+    const sign = R.data[j * n + j]! < 0 ? -1 : 1;
+    for (let i = 0; i < n; i++) out[offset + i * n + j] = Q.data[j * n + i]! * sign;
+  }
+}
+
+/** Initial gate entries [gateCount, D, D] (row-major) for the plan's initialisation. */
+export function adtnInitialGates(plan: AdtnPlan, seed?: number): Float64Array {
+  const D = plan.localDim ** 2;
+  const generator = generatorFor('planAdtn', seed);
+  const out = new Float64Array(plan.gateCount * D * D);
+  for (let k = 0; k < plan.gateCount; k++) {
+    if (plan.init === 'random') randomOrthogonal(D, () => generator.normal(), out, k * D * D);
+    else for (let i = 0; i < D * D; i++) out[k * D * D + i] = (i % (D + 1) === 0 ? 1 : 0) + plan.noise * generator.normal();
+  }
+  return out;
 }
 
 /**
- * A weight of any shape generated by a deep tensor network.
+ * Runs a plan: the circuit from `initial` (the product state, see adtnInitialState) with `gates`
+ * [gateCount, D, D], read out as the weight and multiplied by the scale (a learned rank-0 tensor,
+ * or null for the plan's fixed factor). Differentiable in the gates and the scale.
  *
  * @example
- * const gen = new AdtnGenerator([256, 256], { depth: 8, seed: 1 });
- * gen.numParameters();        // 16·8·15 + 1 = 1921 (with the learned scale)
- * const w = gen.generate();   // [256, 256], differentiable in gen.parameters()
+ * const plan = planAdtn([256, 256], { depth: 8, scale: 'none' });
+ * const w = applyAdtn(plan, gates, null, tensor(adtnInitialState(plan)));
  */
-export class AdtnGenerator {
-  readonly shape: readonly number[];
-  readonly sites: number;
-  readonly depth: number;
-  readonly localDim: number;
-  readonly activation: AdtnActivation;
-  /** The axes of the 'axes' layout (each padded to a power of d), or null for 'flat'. */
-  readonly axes: readonly number[] | null;
-  /** Gate matrices [M·(Q-1), D, D], in circuit order. */
-  gates: Tensor;
-  /** The learned scale (rank 0), or null. */
-  scale: Tensor | null;
-  private readonly fixedScale: number;
-  private readonly spec: CircuitSpec;
-  private readonly initial: Tensor;
-
-  constructor(shape: readonly number[], options: AdtnOptions = {}) {
-    if (!Array.isArray(shape) || shape.length === 0 || shape.some((s) => !Number.isInteger(s) || s < 1)) {
-      throw new ShapeError(`AdtnGenerator: the weight shape must be positive integers, got ${Array.isArray(shape) ? formatShape(shape) : String(shape)}`);
-    }
-    const depth = options.depth ?? 2;
-    const d = options.localDim ?? 2;
-    if (!Number.isInteger(depth) || depth < 1) throw new ArgumentError(`AdtnGenerator: depth must be a positive integer, got ${depth}`);
-    if (!Number.isInteger(d) || d < 2) throw new ArgumentError(`AdtnGenerator: localDim must be an integer >= 2, got ${d}`);
-    const dtype = parseDtype('AdtnGenerator', options.dtype);
-    this.shape = Object.freeze([...shape]);
-    this.depth = depth;
-    this.localDim = d;
-    this.activation = options.activation ?? 'relu';
-    this.axes = adtnAxes(shape, d, options.layout);
-    this.sites = this.axes === null ? sitesFor(sizeOf(shape), d)
-      : Math.max(2, this.axes.reduce((q, a) => q + Math.round(Math.log(paddedSize(a, d)) / Math.log(d)), 0));
-    if (d ** this.sites > 2 ** 30) throw new ShapeError(`AdtnGenerator: ${d}^${this.sites} state entries are too many for WebAssembly memory`);
-    const slope = options.slope ?? 0.01;
-    this.spec = {
-      sites: this.sites, localDim: d, steps: brickWall(this.sites, depth, this.activation, slope),
-      ...(options.checkpointBytes !== undefined ? { checkpointBytes: options.checkpointBytes } : {}),
-    };
-
-    const local = options.initialState ?? [1, ...new Array<number>(d - 1).fill(0)];
-    if (local.length !== d || local.some((v) => !Number.isFinite(v))) {
-      throw new ArgumentError(`AdtnGenerator: initialState must be ${d} finite numbers, got ${JSON.stringify(local)}`);
-    }
-    this.initial = tensor(productState(local, this.sites), { dtype }).keep();
-
-    const D = d * d;
-    const count = depth * (this.sites - 1);
-    const generator = generatorFor('AdtnGenerator', options.seed);
-    const values: number[] = [];
-    const init = options.init ?? 'random';
-    if (init !== 'random' && init !== 'identity') throw new ArgumentError(`AdtnGenerator: init must be 'random' or 'identity', got ${JSON.stringify(init)}`);
-    const noise = options.noise ?? 0.01;
-    for (let k = 0; k < count; k++) {
-      if (init === 'random') values.push(...randomOrthogonal(D, () => generator.normal()));
-      else for (let i = 0; i < D * D; i++) values.push((i % (D + 1) === 0 ? 1 : 0) + noise * generator.normal());
-    }
-    this.gates = tensor(values, { shape: [count, D, D], dtype, requiresGrad: true });
-
-    const scaleOption = options.scale ?? 'learned';
-    if (scaleOption === 'none') this.fixedScale = 1;
-    else if (typeof scaleOption === 'number') {
-      if (!Number.isFinite(scaleOption)) throw new ArgumentError(`AdtnGenerator: scale must be finite, got ${scaleOption}`);
-      this.fixedScale = scaleOption;
-    } else if (scaleOption === 'learned') this.fixedScale = 1;
-    else throw new ArgumentError(`AdtnGenerator: scale must be 'learned', 'none' or a number, got ${JSON.stringify(scaleOption)}`);
-
-    if (scaleOption === 'learned') {
-      const fanIn = shape.length >= 2 ? sizeOf(shape.slice(1)) : shape[0]!;
-      const target = options.targetStd ?? Math.sqrt(2 / fanIn);
-      const std = noGrad(() => tidy(() => standardDeviation(this.rawWeight().toArray())));
-      this.scale = tensor(std > 0 ? target / std : 1, { dtype, requiresGrad: true });
-    } else {
-      this.scale = null;
-    }
+export function applyAdtn(plan: AdtnPlan, gates: Tensor, scale: Tensor | null, initial: Tensor): Tensor {
+  const D = plan.localDim ** 2;
+  if (gates.rank !== 3 || gates.shape[0] !== plan.gateCount || gates.shape[1] !== D || gates.shape[2] !== D) {
+    throw new ShapeError(`applyAdtn: gates must have shape [${plan.gateCount}, ${D}, ${D}], got ${formatShape(gates.shape)}`);
   }
-
-  // The circuit output sliced to the weight's entries and reshaped, before scaling.
-  private rawWeight(): Tensor {
-    const state = applyCircuit(this.initial, this.gates, this.spec);
-    const n = sizeOf(this.shape);
-    if (this.axes !== null) {
-      const padded = this.axes.map((a) => paddedSize(a, this.localDim));
-      const total = sizeOf(padded);
-      // With fewer entries than two sites hold (a tiny weight), the first `total` outputs are used.
-      const used = state.size === total ? state : slice(state, [[0, total]]);
-      const grid = reshape(used, padded);
-      const cut = padded.every((p, i) => p === this.axes![i]) ? grid : slice(grid, this.axes.map((a) => [0, a] as [number, number]));
-      return reshape(cut, [...this.shape]);
-    }
-    const entries = state.size === n ? state : slice(state, [[0, n]]);
-    return reshape(entries, [...this.shape]);
+  if ((scale === null) !== (plan.scale.kind === 'fixed')) {
+    throw new ArgumentError(`applyAdtn: the plan's scale is ${plan.scale.kind}: ${plan.scale.kind === 'learned' ? 'pass the learned scale tensor' : 'pass null'}`);
   }
-
-  /** Generates the weight (differentiable in the gates and the learned scale). */
-  generate(): Tensor {
-    const w = this.rawWeight();
-    if (this.scale !== null) return mul(w, this.scale);
-    return this.fixedScale === 1 ? w : mul(w, this.fixedScale);
-  }
-
-  /**
-   * Uses other tensors of the same shapes as the trainable state (for example a module's
-   * Parameters that share the initial values' storage).
-   */
-  bindParameters(gates: Tensor, scale: Tensor | null): void {
-    const same = (a: Tensor, b: Tensor) => a.dtype === b.dtype && a.rank === b.rank && a.shape.every((s, i) => s === b.shape[i]);
-    if (!same(gates, this.gates)) throw new ShapeError(`AdtnGenerator.bindParameters: gates must be ${this.gates.dtype} ${formatShape(this.gates.shape)}, got ${gates.dtype} ${formatShape(gates.shape)}`);
-    if ((scale === null) !== (this.scale === null) || (scale !== null && !same(scale, this.scale!))) {
-      throw new ShapeError(`AdtnGenerator.bindParameters: scale must be ${this.scale === null ? 'null' : `a ${this.scale.dtype} scalar`}`);
-    }
-    this.gates = gates;
-    this.scale = scale;
-  }
-
-  /** The trainable tensors: the gates, and the scale when learned. */
-  parameters(): Tensor[] {
-    return this.scale === null ? [this.gates] : [this.gates, this.scale];
-  }
-
-  /** Number of trainable numbers (D²·M·(Q-1), plus 1 for a learned scale). */
-  numParameters(): number {
-    return this.gates.size + (this.scale === null ? 0 : 1);
-  }
-
-  /** Entries of the generated weight. */
-  get denseSize(): number {
-    return sizeOf(this.shape);
-  }
-
-  /** The circuit as planned (for inspection and for the generic einsum reference). */
-  get circuit(): Readonly<CircuitSpec> {
-    return this.spec;
-  }
+  const raw = readWeight(plan, applyCircuit(initial, gates, plan.circuit));
+  if (scale !== null) return mul(raw, scale);
+  return plan.scale.kind === 'fixed' && plan.scale.value !== 1 ? mul(raw, plan.scale.value) : raw;
 }
 
-/** Gaussian random gates, for tests and benchmarks that need arbitrary (non-orthogonal) gates. */
-export function randomGates(count: number, D: number, options: { seed?: number; dtype?: Dtype; std?: number } = {}): Tensor {
-  return randn([count, D, D], { seed: options.seed, dtype: options.dtype, std: options.std ?? 0.5 });
+// The circuit output as the weight: digits permuted into axis-major order, padding sliced away.
+function readWeight(plan: AdtnPlan, state: Tensor): Tensor {
+  const shape = [...plan.shape];
+  const n = sizeOf(shape);
+  const readout = plan.readout;
+  if (readout === null) return reshape(state.size === n ? state : slice(state, [[0, n]]), shape);
+  const total = sizeOf(readout.padded);
+  // With fewer entries than two sites hold (a tiny weight), the first `total` outputs are used.
+  let used = state.size === total ? state : slice(state, [[0, total]]);
+  if (readout.digitOrder !== null) used = permute(reshape(used, new Array<number>(plan.sites).fill(plan.localDim)), [...readout.digitOrder]);
+  const grid = reshape(used, [...readout.padded]);
+  const cut = readout.padded.every((p, i) => p === readout.axes[i]) ? grid : slice(grid, readout.axes.map((a) => [0, a] as [number, number]));
+  return reshape(cut, shape);
 }

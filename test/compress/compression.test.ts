@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  AdtnWeight, ArgumentError, Conv2d, LowRankWeight, Linear, ReLU, Sequential, ShapeError, TTWeight, adtnAxes, applyCircuit, compressLayer,
+  AdtnWeight, ArgumentError, Conv2d, LowRankWeight, Linear, ReLU, Sequential, ShapeError, TTWeight, planAdtn, applyCircuit, compressLayer,
   conv2d, fc2, findLayer, fitGenerator, gradcheck, matmul, memoryStats, noGrad, parameterReport, randn, randomizedSvd, relativeError,
   svdTruncated, tensor, tidy, weightedLayerNames, makeGenerator, Adam, type Tensor, type WeightGenerator,
 } from '../../src/index.js';
@@ -161,20 +161,22 @@ describe('SVD initialisation', () => {
 
 describe('the ADTN layout', () => {
   it("'auto' pads axes only when that needs no more sites", () => {
-    expect(adtnAxes([1024, 784], 2)).toEqual([1024, 784]);
-    expect(adtnAxes([6, 10], 2)).toBeNull();
-    expect(adtnAxes([6, 10], 2, 'axes')).toEqual([6, 10]);
-    expect(adtnAxes([6, 10], 2, [2, 3, 10])).toEqual([2, 3, 10]);
-    expect(() => adtnAxes([6, 10], 2, [7, 10])).toThrow(ShapeError);
-    expect(new AdtnWeight([1024, 784], { depth: 1 }).generator.sites).toBe(20);
-    expect(new AdtnWeight([6, 10], { depth: 1, layout: 'axes' }).generator.sites).toBe(7);
+    expect(planAdtn([1024, 784]).readout?.axes).toEqual([1024, 784]);
+    expect(planAdtn([6, 10]).readout).toBeNull();
+    expect(planAdtn([6, 10], { layout: 'axes' }).readout?.axes).toEqual([6, 10]);
+    expect(planAdtn([6, 10], { layout: [2, 3, 10] }).readout).toEqual({ axes: [2, 3, 10], padded: [2, 4, 16], digitOrder: null });
+    expect(() => planAdtn([6, 10], { layout: [7, 10] })).toThrow(ShapeError);
+    expect(() => planAdtn([6, 10], { layout: [[6], []] })).toThrow(ShapeError);
+    expect(() => planAdtn([6, 10], { layout: 'rows' as never })).toThrow(/layout must be/);
+    expect(new AdtnWeight([1024, 784], { depth: 1 }).plan.sites).toBe(20);
+    expect(new AdtnWeight([6, 10], { depth: 1, layout: 'axes' }).plan.sites).toBe(7);
   });
 
   it("'axes' takes the [rows, cols] corner of the padded output grid", () => {
     const g = new AdtnWeight([6, 10], { depth: 2, seed: 51, dtype: f64, layout: 'axes', scale: 'none' });
     const w = noGrad(() => g.generate()).toArray();
     const initial = tensor([1, ...new Array<number>(127).fill(0)], { dtype: f64 });
-    const state = noGrad(() => applyCircuit(initial, g.generator.gates, g.generator.circuit)).toArray();
+    const state = noGrad(() => applyCircuit(initial, g.gates, g.plan.circuit)).toArray();
     for (let r = 0; r < 6; r++) for (let c = 0; c < 10; c++) expect(w[r * 10 + c]).toBeCloseTo(state[r * 16 + c]!, 14);
   });
 });

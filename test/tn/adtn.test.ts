@@ -1,9 +1,9 @@
-// The ADTN generator: shapes, parameter counts, padding, the fused circuit against a generic
-// einsum implementation, gradients in float64 (with and without checkpoint recomputation).
+// The ADTN weight: plans (shapes, parameter counts, padding, layouts), the fused circuit against a
+// generic einsum implementation, gradients in float64 (with and without checkpoint recomputation).
 
 import { describe, expect, it } from 'vitest';
 import {
-  AdtnGenerator, applyCircuit, brickWall, einsum, gradcheck, randn, sitesFor, tensor, type CircuitSpec, type Tensor,
+  AdtnWeight, adtnParameterCount, applyCircuit, brickWall, einsum, gradcheck, noGrad, planAdtn, randn, sitesFor, tensor, type CircuitSpec, type Tensor,
 } from '../../src/index.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
@@ -29,20 +29,49 @@ function circuitByEinsum(state: Tensor, gates: Tensor, spec: CircuitSpec): Tenso
   return psi.reshape([d ** Q]);
 }
 
-describe('AdtnGenerator', () => {
+describe('ADTN plan and weight', () => {
   it('has the paper\'s parameter count and pads non-power-of-two shapes', () => {
-    const g = new AdtnGenerator([256, 256], { depth: 8, seed: 1 });
-    expect(g.sites).toBe(16);
+    const g = new AdtnWeight([256, 256], { depth: 8, seed: 1 });
+    expect(g.plan.sites).toBe(16);
     expect(g.gates.shape).toEqual([8 * 15, 4, 4]);
     expect(g.numParameters()).toBe(16 * 8 * 15 + 1);
+    expect(adtnParameterCount(g.plan)).toBe(16 * 8 * 15 + 1);
     expect(g.generate().shape).toEqual([256, 256]);
-    const odd = new AdtnGenerator([3, 5], { depth: 2, scale: 'none', seed: 2 });
-    expect(odd.sites).toBe(4); // 15 entries padded to 16
+    const odd = new AdtnWeight([3, 5], { depth: 2, scale: 'none', seed: 2 });
+    expect(odd.plan.sites).toBe(4); // 15 entries padded to 16
     expect(odd.numParameters()).toBe(16 * 2 * 3);
     expect(odd.generate().shape).toEqual([3, 5]);
     expect(sitesFor(1, 2)).toBe(2);
     expect(sitesFor(7840, 2)).toBe(13);
-    expect(new AdtnGenerator([10], { localDim: 3, depth: 1 }).sites).toBe(3);
+    expect(planAdtn([10], { localDim: 3, depth: 1 }).sites).toBe(3);
+  });
+
+  it('plans are pure: the same shape and options give the same plan, and nothing is allocated', () => {
+    const a = planAdtn([1024, 784], { depth: 8 });
+    expect(planAdtn([1024, 784], { depth: 8 })).toEqual(a);
+    expect(a.gateCount).toBe(8 * 19);
+    expect(a.circuit.steps.filter((s) => s.kind === 'activation')).toHaveLength(7);
+    expect(a.scale).toEqual({ kind: 'learned', targetStd: Math.sqrt(2 / 784) });
+  });
+
+  it('groups of axes interleave their digits, most significant first', () => {
+    // [[4, 4]]: sites hold a1 b1 a0 b0, so W[a, b] is the output at a1·8 + b1·4 + a0·2 + b0.
+    const plan = planAdtn([4, 4], { layout: [[4, 4]], depth: 2, scale: 'none' });
+    expect(plan.readout?.digitOrder).toEqual([0, 2, 1, 3]);
+    const g = new AdtnWeight([4, 4], { layout: [[4, 4]], depth: 2, scale: 'none', seed: 4, dtype: 'float64' });
+    const w = noGrad(() => g.generate()).toArray();
+    const initial = tensor([1, ...new Array<number>(15).fill(0)], { dtype: 'float64' });
+    const state = noGrad(() => applyCircuit(initial, g.gates, g.plan.circuit)).toArray();
+    for (let a = 0; a < 4; a++) {
+      for (let b = 0; b < 4; b++) expect(w[a * 4 + b]).toBe(state[(a >> 1) * 8 + (b >> 1) * 4 + (a & 1) * 2 + (b & 1)]);
+    }
+    // A layer reading 28 x 28 images: rows on 10 sites, then y and x digits alternating, padding sliced away.
+    const image = planAdtn([1024, 784], { layout: [[1024], [28, 28]] });
+    expect(image.sites).toBe(20);
+    expect(image.readout?.padded).toEqual([1024, 32, 32]);
+    const morton = new AdtnWeight([8, 36], { layout: [[8], [6, 6]], depth: 2, seed: 5, dtype: 'float64' });
+    expect(morton.generate().shape).toEqual([8, 36]);
+    expect(gradcheck(() => morton.generate(), morton.parameters()).ok).toBe(true);
   });
 
   it('schedules a brick wall: even pairs, odd pairs, activation between layers', () => {
@@ -53,20 +82,20 @@ describe('AdtnGenerator', () => {
   });
 
   it('initial weights have the target standard deviation (Kaiming by default)', () => {
-    const g = new AdtnGenerator([64, 128], { depth: 4, seed: 3 });
+    const g = new AdtnWeight([64, 128], { depth: 4, seed: 3 });
     const w = Array.from(g.generate().toArray());
     const mean = w.reduce((s, v) => s + v, 0) / w.length;
     const std = Math.sqrt(w.reduce((s, v) => s + (v - mean) ** 2, 0) / w.length);
     expect(std).toBeCloseTo(Math.sqrt(2 / 128), 4);
-    const near = new AdtnGenerator([4, 4], { init: 'identity', scale: 'none', noise: 0, depth: 3, activation: 'identity' });
+    const near = new AdtnWeight([4, 4], { init: 'identity', scale: 'none', noise: 0, depth: 3, activation: 'identity' });
     expect(Array.from(near.generate().toArray())).toEqual([1, ...new Array(15).fill(0)]); // the initial state
   });
 
   it('starts from the product of the local vectors, site 0 varying slowest', () => {
     // Identity gates and no activation: the output is the initial state ⊗_q local (d = 3, 3 sites).
     const local = [0.5, -2, 3];
-    const g = new AdtnGenerator([27], { localDim: 3, initialState: local, init: 'identity', noise: 0, scale: 'none', activation: 'identity', dtype: 'float64' });
-    expect(g.sites).toBe(3);
+    const g = new AdtnWeight([27], { localDim: 3, initialState: local, init: 'identity', noise: 0, scale: 'none', activation: 'identity', dtype: 'float64' });
+    expect(g.plan.sites).toBe(3);
     const want: number[] = [];
     for (const a of local) for (const b of local) for (const c of local) want.push(a * b * c);
     expect(Array.from(g.generate().toArray())).toEqual(want);
@@ -109,8 +138,8 @@ describe('AdtnGenerator', () => {
     expect(checked.ok).toBe(true);
   });
 
-  it('the generator passes gradcheck through gates and learned scale (float64, padded shape)', () => {
-    const g = new AdtnGenerator([3, 4], { depth: 2, seed: 11, dtype: 'float64' });
+  it('the weight passes gradcheck through gates and learned scale (float64, padded shape)', () => {
+    const g = new AdtnWeight([3, 4], { depth: 2, seed: 11, dtype: 'float64' });
     const result = gradcheck(() => g.generate(), g.parameters());
     expect(result.ok, JSON.stringify(result.worst)).toBe(true);
   });
@@ -120,9 +149,13 @@ describe('AdtnGenerator', () => {
     expect(() => applyCircuit(randn([8]), gates, { sites: 3, localDim: 2, steps: [{ kind: 'gate', gate: 0, site: 2 }] })).toThrow(/does not fit 3 sites/);
     expect(() => applyCircuit(randn([7]), gates, { sites: 3, localDim: 2, steps: [] })).toThrow(/2\^3 = 8 entries/);
     expect(() => applyCircuit(randn([8]), gates, { sites: 3, localDim: 2, steps: [{ kind: 'gate', gate: 4, site: 0 }] })).toThrow(/gate index 4/);
-    expect(() => new AdtnGenerator([0, 3])).toThrow(/positive integers/);
-    expect(() => new AdtnGenerator([4], { depth: 0 })).toThrow(/depth/);
-    expect(() => new AdtnGenerator([4], { initialState: [1, 0, 0] })).toThrow(/initialState/);
-    expect(() => new AdtnGenerator([4], { scale: 'big' as never })).toThrow(/scale/);
+    expect(() => new AdtnWeight([0, 3])).toThrow(/positive integers/);
+    expect(() => new AdtnWeight([4], { depth: 0 })).toThrow(/depth/);
+    expect(() => planAdtn([4], { depth: 1e7 })).toThrow(/depth must be an integer in \[1, 4096\]/);
+    expect(() => planAdtn([4], { localDim: 1000 })).toThrow(/localDim must be an integer in \[2, 64\]/);
+    expect(() => new AdtnWeight([4], { initialState: [1, 0, 0] })).toThrow(/initialState/);
+    expect(() => new AdtnWeight([4], { scale: 'big' as never })).toThrow(/scale/);
+    expect(() => planAdtn([4], { init: 'zeros' as never })).toThrow(/init must be/);
+    expect(() => planAdtn([4], { activation: 'gelu' as never })).toThrow(/activation must be/);
   });
 });
