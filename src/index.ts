@@ -32,7 +32,10 @@ export { qr, type QRFactors } from './tn/linalg/qr.js';
 export { svd, svdTruncated, type SVDFactors, type TruncationOptions } from './tn/linalg/svd.js';
 export { randomizedSvd, type RandomizedSvdOptions } from './tn/linalg/randomized-svd.js';
 export { applyCircuit, type CircuitSpec, type CircuitStep, type CircuitActivation } from './ops/circuit.js';
-export { AdtnGenerator, adtnAxes, brickWall, sitesFor, type AdtnOptions, type AdtnActivation } from './tn/adtn.js';
+export {
+  planAdtn, applyAdtn, adtnInitialState, adtnInitialGates, adtnParameterCount, brickWall, sitesFor,
+  type AdtnPlan, type AdtnReadout, type AdtnLayout, type AdtnOptions, type AdtnActivation,
+} from './tn/adtn.js';
 export { TensorTrain, TTMatrix, type TTDecomposition, type TTTruncationOptions } from './tn/tensor-train.js';
 export { conv2d, type Conv2dOptions, type Pair } from './ops/conv.js';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d, type PoolOptions } from './ops/pool.js';
@@ -48,6 +51,7 @@ export { Dropout } from './nn/layers/dropout.js';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './nn/layers/batchnorm.js';
 export { LocalResponseNorm } from './nn/layers/local-response-norm.js';
 export { Sequential, Flatten } from './nn/layers/sequential.js';
+export { ZeroPad2d } from './nn/layers/zero-pad.js';
 export { CrossEntropyLoss, MSELoss } from './nn/losses.js';
 export { kaimingUniform, kaimingNormal, xavierUniform, xavierNormal, defaultUniform, fans, type InitOptions } from './nn/init.js';
 export { Optimizer } from './nn/optim/optimizer.js';
@@ -55,6 +59,7 @@ export { SGD, type SGDOptions } from './nn/optim/sgd.js';
 export { Adam, AdamW, type AdamOptions } from './nn/optim/adam.js';
 export { LRSchedule, StepLR, CosineAnnealingLR, LinearWarmup } from './nn/optim/schedules.js';
 export { serializeSafetensors, parseSafetensors, tensorsFromSafetensors, type SafetensorsEntry } from './nn/safetensors.js';
+export { distillationLoss, type DistillationOptions } from './nn/distillation.js';
 export { fit, evaluate, type FitOptions, type BatchReport, type EpochReport, type EvaluationReport, type LossFunction } from './nn/training.js';
 export { fc2, type ModelOptions } from './nn/models/fc2.js';
 export { lenet5 } from './nn/models/lenet5.js';

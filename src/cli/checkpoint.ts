@@ -25,11 +25,19 @@ export interface EpochRecord {
 export interface TrainingRecipe {
   batchSize: number;
   lr: number;
-  optimizer: 'adam' | 'sgd';
+  optimizer: 'adam' | 'adamw' | 'sgd';
   schedule: 'cosine' | 'constant';
   seed: number;
   limit?: number;
   testLimit?: number;
+  /** Augmentation: random shifts of up to this many pixels (absent: none). */
+  shift?: number;
+  /** Weight decay (absent: none); decoupled for AdamW, added to the gradient for Adam and SGD. */
+  weightDecay?: number;
+  /** Epochs of linear learning-rate warmup, per step (absent: none). */
+  warmup?: number;
+  /** Distillation from a teacher checkpoint (absent: labels only). */
+  distill?: { teacher: string; temperature: number; alpha: number };
 }
 
 export interface RunState {
@@ -43,7 +51,7 @@ export interface RunState {
   compressedAt?: number;
   /** How the compressed layers were made, for tables ('M=8 d=2 relu, init random'). */
   description?: string;
-  optimizer: { kind: 'adam' | 'sgd'; lr: number; stepCount: number } | null;
+  optimizer: { kind: 'adam' | 'adamw' | 'sgd'; lr: number; stepCount: number } | null;
   history: EpochRecord[];
   /** Seconds spent training over all sessions (for a compressed run: compressing and fine-tuning). */
   seconds: number;

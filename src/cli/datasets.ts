@@ -5,7 +5,9 @@
 import type { ImageDataset } from '../data/dataset.js';
 import { subset } from '../data/dataset.js';
 import { DataLoader } from '../data/dataloader.js';
-import { loadCifar, loadFashionMnist, loadMnist } from '../node/files.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { FASHION_MNIST_FOLDER, loadCifar, loadFashionMnist, loadMnist } from '../node/files.js';
 import { UsageError } from './args.js';
 
 export const DATASET_NAMES = ['mnist', 'fashion-mnist', 'cifar10', 'cifar100'] as const;
@@ -35,12 +37,34 @@ export interface DatasetRequest {
   testLimit?: number;
 }
 
+// The files each data set needs in its folder (IDX files may also be gzipped).
+const IDX_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+const REQUIRED_FILES: Record<DatasetName, string[]> = {
+  'mnist': IDX_FILES,
+  'fashion-mnist': IDX_FILES,
+  'cifar10': ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'],
+  'cifar100': ['train.bin', 'test.bin'],
+};
+
+/** A missing data file is the user's to fix: a usage error naming every missing file. */
+function checkFiles(name: DatasetName, dir: string): void {
+  const idx = name === 'mnist' || name === 'fashion-mnist';
+  const missing = REQUIRED_FILES[name].filter((file) => !existsSync(join(dir, file)) && !(idx && existsSync(join(dir, `${file}.gz`))));
+  if (missing.length > 0) throw new UsageError(`${name}: ${missing.join(', ')}${idx ? ' (or .gz)' : ''} missing in ${dir}`);
+}
+
 export function loadDataset(request: DatasetRequest): DatasetSplits {
   const { name, dir } = request;
+  if (dir !== undefined && DATASET_NAMES.includes(name)) checkFiles(name, dir);
   let splits: { train: ImageDataset; test: ImageDataset };
   switch (name) {
     case 'mnist': splits = loadMnist(dir); break;
-    case 'fashion-mnist': splits = loadFashionMnist(dir); break;
+    case 'fashion-mnist':
+      if (dir === undefined && !existsSync(FASHION_MNIST_FOLDER)) {
+        throw new UsageError(`Fashion-MNIST is not installed: install Debian's package (apt-get install dataset-fashion-mnist, which puts it in ${FASHION_MNIST_FOLDER}) or pass --data DIR with the IDX files`);
+      }
+      splits = loadFashionMnist(dir);
+      break;
     case 'cifar10':
     case 'cifar100':
       if (dir === undefined) throw new UsageError(`${name} needs --data DIR, a folder with the CIFAR binary files`);
@@ -53,9 +77,9 @@ export function loadDataset(request: DatasetRequest): DatasetSplits {
 }
 
 /** A loader over a split, normalised with the data set's statistics. */
-export function loaderFor(data: DatasetSplits, split: 'train' | 'test', batchSize: number, seed = 0): DataLoader {
+export function loaderFor(data: DatasetSplits, split: 'train' | 'test', batchSize: number, seed = 0, shift = 0): DataLoader {
   // A last training batch of one image would stop BatchNorm (no variance to learn from): that one
   // image, a different one each epoch since the order is shuffled, is left out instead.
   const dropLast = split === 'train' && data.train.labels.length % batchSize === 1 && data.train.labels.length > 1;
-  return new DataLoader(data[split], { batchSize, shuffle: split === 'train', seed, mean: data.mean, std: data.std, dropLast });
+  return new DataLoader(data[split], { batchSize, shuffle: split === 'train', seed, mean: data.mean, std: data.std, dropLast, shift: split === 'train' ? shift : 0 });
 }

@@ -18,9 +18,19 @@ export const DATA_FLAGS: Record<string, FlagSpec> = {
 export const TRAINING_FLAGS: Record<string, FlagSpec> = {
   batchSize: { type: 'integer', min: 1, default: 128, help: 'images per step' },
   lr: { type: 'number', default: 1e-3, help: 'learning rate (the peak of the cosine schedule)' },
-  optimizer: { type: 'string', choices: ['adam', 'sgd'], default: 'adam', help: 'Adam, or SGD with momentum 0.9' },
+  optimizer: { type: 'string', choices: ['adam', 'adamw', 'sgd'], default: 'adam', help: 'Adam, AdamW (decoupled weight decay), or SGD with momentum 0.9' },
   schedule: { type: 'string', choices: ['cosine', 'constant'], default: 'cosine', help: 'learning-rate schedule over the epochs' },
   seed: { type: 'integer', min: 0, default: 1, help: 'seed of initialisation and shuffling' },
+  weightDecay: { type: 'number', min: 0, default: 0, help: 'weight decay (decoupled with adamw, L2 on the gradient otherwise)' },
+  warmup: { type: 'number', min: 0, default: 0, help: 'epochs of linear learning-rate warmup (per step; fractions allowed)' },
+  shift: { type: 'integer', min: 0, default: 0, help: 'augmentation: shift training images at random by up to N pixels' },
+  distillTemperature: { type: 'number', default: 4, help: 'distillation: temperature T of the soft targets' },
+  distillAlpha: { type: 'number', default: 0.9, help: 'distillation: weight of the soft targets (the labels get 1 - alpha)' },
+};
+
+/** --distill FILE: a teacher checkpoint whose soft targets are mixed with the labels. */
+export const DISTILL_FLAG: Record<string, FlagSpec> = {
+  distill: { type: 'string', placeholder: 'FILE', help: 'distillation: the teacher checkpoint (a trained model on the same data set)' },
 };
 
 export const COMPRESSION_FLAGS: Record<string, FlagSpec> = {
@@ -53,10 +63,21 @@ export function trainingFrom(flags: ParsedFlags): TrainingRecipe {
   const recipe: TrainingRecipe = { batchSize: flags.batchSize as number, lr, optimizer: flags.optimizer as OptimizerKind, schedule: flags.schedule as ScheduleKind, seed: flags.seed as number };
   if (flags.limit !== undefined) recipe.limit = flags.limit as number;
   if (flags.testLimit !== undefined) recipe.testLimit = flags.testLimit as number;
+  // Knobs at their defaults stay out of the recipe, so runs made before they existed still match.
+  if (((flags.shift as number | undefined) ?? 0) > 0) recipe.shift = flags.shift as number;
+  if (((flags.weightDecay as number | undefined) ?? 0) > 0) recipe.weightDecay = flags.weightDecay as number;
+  if (((flags.warmup as number | undefined) ?? 0) > 0) recipe.warmup = flags.warmup as number;
+  if (typeof flags.distill === 'string') {
+    const temperature = (flags.distillTemperature as number | undefined) ?? 4;
+    const alpha = (flags.distillAlpha as number | undefined) ?? 0.9;
+    if (!(temperature > 0)) throw new UsageError(`--distill-temperature must be positive, got ${temperature}`);
+    if (!(alpha >= 0 && alpha <= 1)) throw new UsageError(`--distill-alpha must be in [0, 1], got ${alpha}`);
+    recipe.distill = { teacher: flags.distill, temperature, alpha };
+  }
   return recipe;
 }
 
-const RECIPE_KEYS = ['batchSize', 'lr', 'optimizer', 'schedule', 'seed', 'limit', 'testLimit'] as const;
+const RECIPE_KEYS = ['batchSize', 'lr', 'optimizer', 'schedule', 'seed', 'limit', 'testLimit', 'shift', 'weightDecay', 'warmup', 'distill'] as const;
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -71,8 +92,9 @@ export function resumedRecipe(command: string, path: string, saved: TrainingReci
   const wanted = trainingFrom(flags);
   if (saved === undefined) return wanted;
   for (const key of RECIPE_KEYS) {
-    if (given.has(key) && wanted[key] !== saved[key]) {
-      throw new UsageError(`adtn ${command}: ${path} was trained with --${kebab(key)} ${String(saved[key] ?? '(not set)')}, not ${String(wanted[key])}; `
+    if (given.has(key) && JSON.stringify(wanted[key]) !== JSON.stringify(saved[key])) {
+      const show = (v: TrainingRecipe[typeof key]) => (v === undefined ? '(not set)' : typeof v === 'object' ? v.teacher : String(v));
+      throw new UsageError(`adtn ${command}: ${path} was trained with --${kebab(key)} ${show(saved[key])}, not ${show(wanted[key])}; `
         + 'resume without the flag (or with the same value), or start over with --force');
     }
   }

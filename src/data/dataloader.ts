@@ -1,6 +1,9 @@
 // Batches of an in-memory image data set as tensors: bytes become (byte/255 - mean_c) / std_c per
 // channel, samples are shuffled with a seeded generator (a new permutation each epoch, the same on
 // every run), and each batch tensor is an operation result, released with the training step.
+// Augmentation (training only): each image is shifted by a random whole number of pixels in
+// [-shift, shift] along each axis, the uncovered border filled with the value of a zero byte (the
+// background of MNIST-like images); the shifts come from the loader's seeded generator.
 
 import { ArgumentError } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -19,6 +22,8 @@ export interface DataLoaderOptions {
   mean?: readonly number[];
   std?: readonly number[];
   dtype?: Dtype;
+  /** Random translation by up to this many pixels along each axis (default 0: none). */
+  shift?: number;
 }
 
 export interface Batch {
@@ -39,6 +44,7 @@ export class DataLoader implements Iterable<Batch> {
   private readonly generator: RandomGenerator;
   private readonly tables: Float64Array[];
   private readonly dtype: Dtype;
+  private readonly shift: number;
   private epochs = 0;
 
   constructor(readonly data: ImageDataset, readonly options: DataLoaderOptions) {
@@ -49,6 +55,10 @@ export class DataLoader implements Iterable<Batch> {
       throw new ArgumentError(`DataLoader: with dropLast, ${data.labels.length} samples make no full batch of ${batchSize}`);
     }
     this.batchSize = batchSize;
+    const shift = options.shift ?? 0;
+    if (!Number.isInteger(shift) || shift < 0) throw new ArgumentError(`DataLoader: shift must be a non-negative integer, got ${String(options.shift)}`);
+    if (shift > 0 && data.shape.length !== 3) throw new ArgumentError(`DataLoader: shift needs images of shape [channels, height, width], got [${data.shape.join(', ')}]`);
+    this.shift = shift;
     this.generator = new RandomGenerator(options.seed ?? 0);
     this.dtype = parseDtype('DataLoader', options.dtype);
     const channels = data.shape[0]!;
@@ -86,7 +96,7 @@ export class DataLoader implements Iterable<Batch> {
     return order;
   }
 
-  /** The batch of the given sample indices (normalised). */
+  /** The batch of the given sample indices (normalised; shifted at random when `shift` > 0). */
   batchOf(indices: ArrayLike<number>): { x: Tensor; y: Int32Array } {
     const per = this.data.shape.reduce((p, s) => p * s, 1);
     const plane = per / this.data.shape[0]!;
@@ -99,7 +109,28 @@ export class DataLoader implements Iterable<Batch> {
       const sample = indices[b]!;
       y[b] = this.data.labels[sample]!;
       const src = sample * per;
-      for (let i = 0; i < per; i++) view[base + b * per + i] = this.tables[Math.floor(i / plane)]![this.data.images[src + i]!]!;
+      const dst = base + b * per;
+      if (this.shift === 0) {
+        for (let i = 0; i < per; i++) view[dst + i] = this.tables[Math.floor(i / plane)]![this.data.images[src + i]!]!;
+        continue;
+      }
+      const span = 2 * this.shift + 1;
+      const dy = this.generator.integer(span) - this.shift;
+      const dx = this.generator.integer(span) - this.shift;
+      const [channels, height, width] = this.data.shape as [number, number, number];
+      // out[c, r, q] = image[c, r - dy, q - dx], or the zero byte's value outside the image.
+      for (let c = 0; c < channels; c++) {
+        const table = this.tables[c]!;
+        for (let r = 0; r < height; r++) {
+          const from = r - dy;
+          const row = dst + (c * height + r) * width;
+          for (let q = 0; q < width; q++) {
+            const col = q - dx;
+            const inside = from >= 0 && from < height && col >= 0 && col < width;
+            view[row + q] = table[inside ? this.data.images[src + (c * height + from) * width + col]! : 0]!;
+          }
+        }
+      }
     }
     return { x, y };
   }

@@ -10,7 +10,8 @@ import type { Module } from './module.js';
 import type { Optimizer } from './optim/optimizer.js';
 import type { LRSchedule } from './optim/schedules.js';
 
-export type LossFunction = (logits: Tensor, labels: Int32Array) => Tensor;
+/** A training loss of the logits, the labels and (for losses that need them, e.g. distillation) the inputs. */
+export type LossFunction = (logits: Tensor, labels: Int32Array, inputs?: Tensor) => Tensor;
 
 export interface BatchReport {
   epoch: number;
@@ -63,7 +64,7 @@ export function evaluate(model: Module, loader: DataLoader, loss: LossFunction =
     for (const { x, y } of loader) {
       tidy(() => {
         const logits = model.forward(x);
-        total += loss(logits, y).item() * y.length;
+        total += loss(logits, y, x).item() * y.length;
         right += correct(logits, y);
         count += y.length;
         x.dispose();
@@ -92,7 +93,7 @@ export async function fit(model: Module, optimizer: Optimizer, loader: DataLoade
     let count = 0;
     for (const { x, y, index } of loader) {
       const logits = model.forward(x);
-      const l = loss(logits, y);
+      const l = loss(logits, y, x);
       optimizer.zeroGrad();
       l.backward();
       optimizer.step();

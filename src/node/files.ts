@@ -77,7 +77,18 @@ export function loadMnist(dir?: string): { train: ImageDataset; test: ImageDatas
 /** Where Debian's dataset-fashion-mnist package puts Fashion-MNIST. */
 export const FASHION_MNIST_FOLDER = '/usr/share/datasets/fashion-mnist';
 
+/**
+ * Full Fashion-MNIST (60,000 training and 10,000 test images of clothing, 1 x 28 x 28, 10 classes),
+ * from a folder of IDX files; by default where Debian's package puts it
+ * (`apt-get install dataset-fashion-mnist`).
+ *
+ * @example
+ * const { train, test } = loadFashionMnist();
+ */
 export function loadFashionMnist(dir = FASHION_MNIST_FOLDER): { train: ImageDataset; test: ImageDataset } {
+  if (dir === FASHION_MNIST_FOLDER && !existsSync(dir)) {
+    throw new DataFormatError(`Fashion-MNIST: ${dir} does not exist; install Debian's package dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or pass a folder with the IDX files`);
+  }
   return loadIdxFolder(dir);
 }
 

@@ -58,9 +58,11 @@ describe('usage and errors', { timeout: 300_000 }, () => {
       [['eval', '--checkpoint', 'missing.safetensors'], /no such checkpoint/],
       [['report', '--results', 'missing.json', '--out', 'r'], /no such results file: missing.json/],
       [['train', '--dataset', 'cifar10', '--model', 'alexnet', '--out', 'a.safetensors'], /cifar10 needs --data DIR/],
-      [['train', '--model', 'alexnet', '--out', 'a.safetensors', ...TINY], /alexnet takes images of shape \[3, 32, 32\], the data set has \[1, 28, 28\]/],
       [['train', '--data', 'nowhere', '--out', 'a.safetensors'], /--data: no such folder: nowhere/],
-      [['train', '--width', '0', '--model', 'vgg16', '--out', 'a.safetensors'], /--width must be positive, got 0/],
+      [['train', '--width', '0', '--model', 'vgg16', '--out', 'a.safetensors'], /--width must be in \(0, 4\], got 0/],
+      [['train', '--width', '100', '--model', 'vgg16', '--out', 'a.safetensors'], /--width must be in \(0, 4\], got 100/],
+      [['train', '--hidden', '0', '--model', 'vgg16', '--out', 'a.safetensors'], /--hidden must be at least 1/],
+      [['train', '--dataset', 'fashion-mnist', '--data', '.', '--out', 'a.safetensors'], /fashion-mnist: train-images-idx3-ubyte, .*t10k-labels-idx1-ubyte \(or \.gz\) missing in \./],
       [['compare', '--methods', 'lowrank', '--rank', '2000', '--out', 'never', ...TINY], /compare \(lowrank\): .*rank must be an integer in \[1, 784\], got 2000/],
       [['compare', '--layers', 'fc1,fc9', '--out', 'never', ...TINY], /compare --layers \(fc2\): .*no layer named "fc9"; layers with weights: fc1, fc2/],
       [['eval', '--checkpoint', '.'], /\. is not a file/],
@@ -235,6 +237,17 @@ describe('CIFAR networks on generated CIFAR binary files', { timeout: 300_000 },
     const evaluation = adtn(['eval', '--checkpoint', 'vgg-adtn.safetensors', '--data', 'c10']);
     expect(evaluation.code, evaluation.stderr).toBe(0);
     expect(evaluation.stdout).toMatch(/on cifar10/);
+  });
+
+  it('every zoo model trains on every image set: VGG-16 on 28 x 28 grayscale, LeNet-5 on CIFAR', () => {
+    const vgg = adtn(['train', '--model', 'vgg16', '--width', '0.0625', '--hidden', '40', '--epochs', '1', '--batch-size', '32', '--out', 'vgg-mnist.safetensors', ...TINY]);
+    expect(vgg.code, vgg.stderr).toBe(0);
+    const compressed = adtn(['compress', '--checkpoint', 'vgg-mnist.safetensors', '--layers', 'fc2', '--method', 'tt', '--tt-ranks', '2', '--epochs', '1', '--out', 'vgg-mnist-tt.safetensors', ...TINY]);
+    expect(compressed.code, compressed.stderr).toBe(0);
+    expect(compressed.stdout).toMatch(/fc2: tt .*1,600 -> /);
+    writeCifar('c10-small', 'cifar10', ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'], 12);
+    const lenet = adtn(['train', '--model', 'lenet5', '--dataset', 'cifar10', '--data', 'c10-small', '--epochs', '1', '--batch-size', '16', '--out', 'lenet5-c10.safetensors']);
+    expect(lenet.code, lenet.stderr).toBe(0);
   });
 
   it('CIFAR-100 files with 100 classes', () => {

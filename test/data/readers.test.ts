@@ -126,4 +126,35 @@ describe('DataLoader', () => {
     expect(() => new DataLoader(small, { batchSize: 101, dropLast: true })).toThrow(/with dropLast, 100 samples make no full batch of 101/);
     expect(() => new DataLoader(small, { batchSize: 2, mean: [0, 0] })).toThrow(/mean needs 1 or 1/);
   });
+
+  it('shifts training images at random by whole pixels, filling with the zero byte (seeded)', () => {
+    // A 2 x 5 x 5 image of distinct bytes 1..50: each output must be the input moved by one (dy, dx)
+    // in [-2, 2]², the same for both channels, with the zero byte's value where nothing moved in.
+    const image = Uint8Array.from({ length: 50 }, (_, i) => i + 1);
+    const data = { images: new Uint8Array([...image, ...image, ...image]), labels: Int32Array.from([0, 1, 2]), shape: [2, 5, 5], classes: 3 };
+    const table = (b: number) => b / 255;
+    const seen = new Set<string>();
+    for (let epoch = 0; epoch < 12; epoch++) {
+      const loader = new DataLoader(data, { batchSize: 3, shift: 2, seed: 40 + epoch });
+      const x = [...loader][0]!.x.toArray();
+      for (let b = 0; b < 3; b++) {
+        const out = Array.from(x.subarray(b * 50, (b + 1) * 50));
+        const match = [...Array(25).keys()].map((k) => [Math.floor(k / 5) - 2, (k % 5) - 2]).find(([dy, dx]) =>
+          out.every((v, i) => {
+            const [c, r, q] = [Math.floor(i / 25), Math.floor(i / 5) % 5, i % 5];
+            const [sr, sq] = [r - dy!, q - dx!];
+            const want = sr >= 0 && sr < 5 && sq >= 0 && sq < 5 ? image[c * 25 + sr * 5 + sq]! : 0;
+            return Math.abs(v - table(want)) < 1e-6;
+          }));
+        expect(match, `epoch ${epoch}, image ${b}`).toBeDefined();
+        seen.add(match!.join(','));
+      }
+    }
+    expect(seen.size).toBeGreaterThan(10); // the shifts vary (25 possible)
+    const again = (seed: number) => [...new DataLoader(data, { batchSize: 3, shift: 2, seed })][0]!.x.toArray();
+    expect(Array.from(again(7))).toEqual(Array.from(again(7)));
+    expect(Array.from([...new DataLoader(data, { batchSize: 3, shift: 0 })][0]!.x.toArray().subarray(0, 50))).toEqual(Array.from(image, table).map((v) => Math.fround(v)));
+    expect(() => new DataLoader(data, { batchSize: 3, shift: 1.5 })).toThrow(/shift must be a non-negative integer/);
+    expect(() => new DataLoader({ ...data, shape: [50] }, { batchSize: 3, shift: 1 })).toThrow(/shift needs images/);
+  });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss, Dropout, Flatten, LeakyReLU, Linear, LocalResponseNorm,
   MSELoss, MaxPool2d, Parameter, ReLU, Sequential, Sigmoid, Tanh, alexnet, fc2, gradcheck, kaimingNormal, kaimingUniform,
-  lenet5, randn, tensor, vgg16, xavierUniform, zfnet, type Tensor,
+  lenet5, randn, tensor, vgg16, xavierUniform, zfnet, ZeroPad2d, findLayer, type Tensor,
 } from '../../src/index.js';
 
 function withParams(module: { parameters(): Tensor[] }, x: Tensor, fn: () => Tensor) {
@@ -143,5 +143,46 @@ describe('model zoo', () => {
     for (const make of [alexnet, zfnet, vgg16]) {
       expect(make({ width: 1 / 16, numClasses: 100 }).forward(randn([2, 3, 32, 32])).shape).toEqual([2, 100]);
     }
+  });
+
+  it('takes the input shape of any image set, and a classifier width apart from the channel width', () => {
+    // Grayscale 28 x 28 (MNIST, Fashion-MNIST): AlexNet and ZFNet pool 28 -> 14 -> 7 -> 4, the same
+    // 4 x 4 map as 32 x 32; VGG-16 pads to 32 x 32 first.
+    const gray: [number, number, number] = [1, 28, 28];
+    for (const make of [alexnet, zfnet, vgg16]) {
+      const model = make({ width: 1 / 16, hidden: 48, inputShape: gray });
+      expect(model.forward(randn([2, 1, 28, 28])).shape).toEqual([2, 10]);
+      expect(findLayer(model, 'fc2').weightShape).toEqual([48, 48]);
+      expect(() => model.forward(randn([2, 3, 32, 32]))).toThrow();
+    }
+    expect(findLayer(alexnet({ width: 1 / 16, inputShape: gray }), 'fc1').weightShape).toEqual([256, 16 * 16]);
+    expect(findLayer(vgg16({ width: 1 / 16, inputShape: gray }), 'fc1').weightShape).toEqual([256, 32]);
+    // The paper's VGG-16 classifier (4096 wide) on a quarter-width network: fc1 128 -> 4096, fc2 4096 -> 4096.
+    const paper = vgg16({ width: 0.25, hidden: 4096, inputShape: gray });
+    expect(findLayer(paper, 'fc1').weightShape).toEqual([4096, 128]);
+    expect(findLayer(paper, 'fc2').weightShape).toEqual([4096, 4096]);
+    // The first convolution takes the data set's channels; everything else is unchanged.
+    expect(vgg16({ inputShape: gray }).numParameters()).toBe(33_646_666 - 2 * 64 * 9);
+    // LeNet-5 on colour 32 x 32 images: the convolution takes three channels without padding.
+    const colour = lenet5({ inputShape: [3, 32, 32] });
+    expect(colour.forward(randn([2, 3, 32, 32])).shape).toEqual([2, 10]);
+    expect(colour.numParameters()).toBe(61_706 + 2 * 6 * 25);
+    expect(lenet5({ inputShape: [1, 20, 24] }).forward(randn([1, 1, 20, 24])).shape).toEqual([1, 10]);
+    expect(() => lenet5({ inputShape: [1, 40, 40] })).toThrow(/at most 32/);
+    expect(() => vgg16({ hidden: 0 })).toThrow(/hidden must be a positive integer/);
+    expect(() => alexnet({ inputShape: [1, 28] as never })).toThrow(/inputShape must be three positive integers/);
+  });
+
+  it('ZeroPad2d pads the two image axes with zeros, and its gradient is the inner block', () => {
+    const x = randn([1, 2, 2, 3], { dtype: 'float64', seed: 3, requiresGrad: true });
+    const padded = new ZeroPad2d([1, 0, 2, 1]).forward(x);
+    expect(padded.shape).toEqual([1, 2, 3, 6]);
+    const values = padded.toArray();
+    expect(values[0]).toBe(0);
+    expect(values[1 * 6 + 2]).toBe(x.toArray()[0]);
+    expect(gradcheck((t) => new ZeroPad2d([1, 0, 2, 1]).forward(t).square().sum(), [x]).ok).toBe(true);
+    expect(ZeroPad2d.toSize(28, 27, 32).padding).toEqual([2, 2, 2, 3]);
+    expect(() => new ZeroPad2d(-1)).toThrow(/non-negative integer/);
+    expect(() => new ZeroPad2d(1).forward(randn([2, 3]))).toThrow(/expected input \[N, C, H, W\]/);
   });
 });

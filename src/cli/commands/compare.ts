@@ -13,12 +13,11 @@ import type { ResultRow } from '../../report/results.js';
 import { loadRun, saveRun, type LoadedRun, type RunState, type TrainingRecipe } from '../checkpoint.js';
 import { loaderFor, type DatasetSplits } from '../datasets.js';
 import { DATA_FLAGS, compressionFrom, dataFrom, describeSpec, recipeKey, trainingFrom } from '../flag-groups.js';
-import { buildModel } from '../model-zoo.js';
+import { buildModel, checkInput } from '../model-zoo.js';
 import { resultRow } from '../result-row.js';
 import { writeReport, writeResults } from '../results-io.js';
 import { resultsTable } from '../console-table.js';
 import { makeOptimizer, percent, trainEpochs } from '../train-loop.js';
-import { checkInput } from './train.js';
 import { checkLayers, compressModelLayers, fineTune } from './compress.js';
 import type { CommandContext } from './context.js';
 
@@ -135,10 +134,7 @@ export async function runCompare(flags: ParsedFlags, context: CommandContext): P
     } else {
       log(`${method}: resuming ${path}`);
     }
-    await fineTune({
-      model: run.model, state: run.state, data, epochs: target, batchSize: flags.fineTuneBatchSize as number, lr: flags.fineTuneLr as number,
-      optimizer: 'adam', schedule: 'cosine', seed: flags.seed as number, out: path, log, optimizerState: run.optimizerState,
-    });
+    await fineTune({ model: run.model, state: run.state, data, epochs: target, recipe: fineTuneRecipe, out: path, log, optimizerState: run.optimizerState });
     const accuracy = evaluate(run.model, test).accuracy;
     rows.push(resultRow(run.model, run.state, { label: `${method} ${describeSpec(spec).replace(/, init .*/, '')}`, testAccuracy: accuracy }));
   }
@@ -181,7 +177,8 @@ async function denseRun(
   let model;
   let state: RunState;
   if (run === null) {
-    state = { model: { name: modelName, numClasses: data.train.classes, width: 1, seed }, dataset: data.name, compression: {}, epoch: 0, optimizer: null, history: [], seconds: 0, recipe };
+    const shape = data.train.shape;
+    state = { model: { name: modelName, numClasses: data.train.classes, width: 1, seed, inputShape: [shape[0]!, shape[1]!, shape[2]!] }, dataset: data.name, compression: {}, epoch: 0, optimizer: null, history: [], seconds: 0, recipe };
     model = buildModel(state.model);
   } else {
     ({ model, state } = run);

@@ -9,12 +9,13 @@ import { evaluate } from '../../nn/training.js';
 import type { Sequential } from '../../nn/layers/sequential.js';
 import type { Tensor } from '../../tensor.js';
 import { loadRun, saveRun, type RunState } from '../checkpoint.js';
-import { COMPRESSION_FLAGS, DATA_FLAGS, TRAINING_FLAGS, compressionFrom, dataFrom, describeSpec, resumedRecipe, trainingFrom } from '../flag-groups.js';
+import { COMPRESSION_FLAGS, DATA_FLAGS, DISTILL_FLAG, TRAINING_FLAGS, compressionFrom, dataFrom, describeSpec, resumedRecipe, trainingFrom } from '../flag-groups.js';
 import { loaderFor, type DatasetSplits } from '../datasets.js';
 import { progressBar } from '../progress.js';
 import { appendResult } from '../results-io.js';
 import { resultRow } from '../result-row.js';
-import { makeOptimizer, percent, trainEpochs, type OptimizerKind, type ScheduleKind } from '../train-loop.js';
+import { lossOf, makeOptimizer, percent, trainEpochs } from '../train-loop.js';
+import type { TrainingRecipe } from '../checkpoint.js';
 import type { CommandContext } from './context.js';
 
 export const COMPRESS: CommandSpec = {
@@ -38,6 +39,7 @@ export const COMPRESS: CommandSpec = {
     ...COMPRESSION_FLAGS,
     ...DATA_FLAGS,
     ...TRAINING_FLAGS,
+    ...DISTILL_FLAG,
     batchSize: { type: 'integer', min: 1, default: 500, help: 'images per fine-tuning step (large batches amortise generating the weights)' },
   },
 };
@@ -80,11 +82,7 @@ export interface FineTuneOptions {
   state: RunState;
   data: DatasetSplits;
   epochs: number;
-  batchSize: number;
-  lr: number;
-  optimizer: OptimizerKind;
-  schedule: ScheduleKind;
-  seed: number;
+  recipe: TrainingRecipe;
   out: string;
   log: (line: string) => void;
   optimizerState?: Map<string, Tensor>;
@@ -92,10 +90,10 @@ export interface FineTuneOptions {
 
 /** Fine-tunes a compressed run up to `epochs` epochs after compression, saving after each. */
 export async function fineTune(options: FineTuneOptions): Promise<void> {
-  const { model, state } = options;
+  const { model, state, recipe } = options;
   const at = state.compressedAt ?? 0;
-  const optimizer = makeOptimizer(options.optimizer, model.parameters(), options.lr);
-  if (options.optimizerState && options.optimizerState.size > 0 && state.optimizer?.kind === options.optimizer && state.epoch > at) {
+  const optimizer = makeOptimizer(recipe.optimizer, model.parameters(), recipe.lr, recipe.weightDecay);
+  if (options.optimizerState && options.optimizerState.size > 0 && state.optimizer?.kind === recipe.optimizer && state.epoch > at) {
     optimizer.loadStateDict(options.optimizerState, state.optimizer.stepCount);
   }
   for (const t of options.optimizerState?.values() ?? []) t.dispose();
@@ -103,13 +101,14 @@ export async function fineTune(options: FineTuneOptions): Promise<void> {
   // Nothing to do: the checkpoint on disk is already this state (with its optimizer state).
   if (done >= options.epochs) return;
   await trainEpochs({
-    model, optimizer, data: options.data, batchSize: options.batchSize, from: done + 1, to: options.epochs, lr: options.lr, schedule: options.schedule,
-    seed: options.seed + 7, label: `${state.description ?? 'compressed'} fine-tune`, log: options.log,
+    model, optimizer, data: options.data, batchSize: recipe.batchSize, from: done + 1, to: options.epochs, lr: recipe.lr, schedule: recipe.schedule,
+    seed: recipe.seed + 7, shift: recipe.shift, warmup: recipe.warmup, loss: lossOf(recipe, options.data.name, options.log),
+    label: `${state.description ?? 'compressed'} fine-tune`, log: options.log,
     afterEpoch: (record) => {
       state.epoch = at + record.epoch;
       state.history.push({ ...record, epoch: state.epoch });
       state.seconds += record.seconds;
-      state.optimizer = { kind: options.optimizer, lr: optimizer.lr, stepCount: optimizer.stepCount };
+      state.optimizer = { kind: recipe.optimizer, lr: optimizer.lr, stepCount: optimizer.stepCount };
       saveRun(options.out, model, state, optimizer);
     },
   });
@@ -153,7 +152,7 @@ export async function runCompress(flags: ParsedFlags, context: CommandContext): 
     saveRun(out, model, state, null);
   }
   await fineTune({
-    model, state, data, epochs: flags.epochs as number, ...settings, out, log: context.log, optimizerState,
+    model, state, data, epochs: flags.epochs as number, recipe: settings, out, log: context.log, optimizerState,
   });
   const accuracy = evaluate(model, loaderFor(data, 'test', 1000)).accuracy;
   context.log(`saved ${out}: test accuracy ${percent(accuracy)}`);

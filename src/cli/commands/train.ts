@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs';
 import type { CommandSpec, ParsedFlags } from '../args.js';
 import { UsageError } from '../args.js';
 import { loadRun, saveRun, type RunState } from '../checkpoint.js';
-import { DATA_FLAGS, TRAINING_FLAGS, dataFrom, resumedRecipe, trainingFrom } from '../flag-groups.js';
-import { buildModel, inputShapeOf, MODEL_NAMES, type ModelName } from '../model-zoo.js';
-import { makeOptimizer, percent, trainEpochs } from '../train-loop.js';
+import { DATA_FLAGS, DISTILL_FLAG, TRAINING_FLAGS, dataFrom, resumedRecipe, trainingFrom } from '../flag-groups.js';
+import { buildModel, checkInput, MODEL_NAMES, type ModelName } from '../model-zoo.js';
+import { lossOf, makeOptimizer, percent, trainEpochs } from '../train-loop.js';
 import type { CommandContext } from './context.js';
 
 export const TRAIN: CommandSpec = {
@@ -24,13 +24,15 @@ export const TRAIN: CommandSpec = {
   ].join('\n'),
   flags: {
     model: { type: 'string', choices: MODEL_NAMES, default: 'fc2', help: 'architecture' },
-    width: { type: 'number', default: 1, help: 'channel multiplier of alexnet/zfnet/vgg16 (e.g. 0.25 for a quick run)' },
+    width: { type: 'number', default: 1, help: 'channel multiplier of the convolutions of alexnet/zfnet/vgg16 (e.g. 0.25 for a quick run)' },
+    hidden: { type: 'integer', min: 1, help: 'width of the classifier\'s hidden layers (fc2: 1024; alexnet/zfnet/vgg16: 4096·width)' },
     epochs: { type: 'integer', min: 1, default: 5, help: 'total epochs' },
     out: { type: 'string', placeholder: 'FILE', help: 'checkpoint to write (required)' },
     resume: { type: 'boolean', help: 'continue the run saved in --out' },
     force: { type: 'boolean', help: 'overwrite an existing --out' },
     ...DATA_FLAGS,
     ...TRAINING_FLAGS,
+    ...DISTILL_FLAG,
   },
 };
 
@@ -40,7 +42,7 @@ export async function runTrain(flags: ParsedFlags, context: CommandContext): Pro
   if (existsSync(out) && !flags.resume && !flags.force) throw new UsageError(`adtn train: ${out} exists; pass --resume to continue it or --force to start over`);
   if (flags.resume && !existsSync(out)) throw new UsageError(`adtn train: --resume: no checkpoint at ${out}`);
   const epochs = flags.epochs as number;
-  if (!((flags.width as number) > 0)) throw new UsageError(`adtn train: --width must be positive, got ${String(flags.width)}`);
+  if (!((flags.width as number) > 0 && (flags.width as number) <= 4)) throw new UsageError(`adtn train: --width must be in (0, 4], got ${String(flags.width)}`);
   let settings = trainingFrom(flags);
 
   let model;
@@ -57,8 +59,12 @@ export async function runTrain(flags: ParsedFlags, context: CommandContext): Pro
     context.log(`resuming ${out}: ${state.model.name}, ${state.epoch} epochs done`);
   } else {
     data = dataFrom(flags);
+    const shape = data.train.shape;
     state = {
-      model: { name: flags.model as ModelName, numClasses: data.train.classes, width: flags.width as number, seed: settings.seed },
+      model: {
+        name: flags.model as ModelName, numClasses: data.train.classes, width: flags.width as number, seed: settings.seed,
+        inputShape: [shape[0]!, shape[1]!, shape[2]!], ...(flags.hidden !== undefined ? { hidden: flags.hidden as number } : {}),
+      },
       dataset: data.name, compression: {}, epoch: 0, optimizer: null, history: [], seconds: 0, recipe: settings,
     };
     checkInput(state.model.name, data.train.shape);
@@ -68,13 +74,13 @@ export async function runTrain(flags: ParsedFlags, context: CommandContext): Pro
     context.log(`${out} already has ${state.epoch} epochs (asked for ${epochs}); nothing to do`);
     return;
   }
-  const optimizer = makeOptimizer(settings.optimizer, model.parameters(), settings.lr);
+  const optimizer = makeOptimizer(settings.optimizer, model.parameters(), settings.lr, settings.weightDecay);
   if (optimizerState.size > 0 && state.optimizer?.kind === settings.optimizer) optimizer.loadStateDict(optimizerState, state.optimizer.stepCount);
   for (const t of optimizerState.values()) t.dispose();
   context.log(`training ${state.model.name} (${model.numParameters().toLocaleString('en-US')} parameters) on ${data.name}: ${data.train.labels.length} training, ${data.test.labels.length} test images; kernels: ${context.build}`);
   await trainEpochs({
     model, optimizer, data, batchSize: settings.batchSize, from: state.epoch + 1, to: epochs, lr: settings.lr, schedule: settings.schedule,
-    seed: settings.seed, label: state.model.name, log: context.log,
+    seed: settings.seed, shift: settings.shift, warmup: settings.warmup, loss: lossOf(settings, data.name, context.log), label: state.model.name, log: context.log,
     afterEpoch: (record) => {
       state.epoch = record.epoch;
       state.history.push(record);
@@ -85,12 +91,4 @@ export async function runTrain(flags: ParsedFlags, context: CommandContext): Pro
   });
   const last = state.history[state.history.length - 1]!;
   context.log(`saved ${out}: ${state.epoch} epochs, test accuracy ${percent(last.testAccuracy)}, ${state.seconds.toFixed(1)} s of training`);
-}
-
-/** Checks that the data set's images fit the model. */
-export function checkInput(model: ModelName, shape: readonly number[]): void {
-  const expected = inputShapeOf(model);
-  if (shape.length !== 3 || shape.some((s, i) => s !== expected[i])) {
-    throw new UsageError(`${model} takes images of shape [${expected.join(', ')}], the data set has [${shape.join(', ')}]`);
-  }
 }

@@ -1,7 +1,11 @@
-// CIFAR variants (32 x 32 x 3 inputs) of the ADTN paper's larger networks. `width` scales every
-// channel and hidden width (1 = the full network; smaller values give the same architecture for
-// smoke tests). Parameter counts for width 1 and 10 classes are asserted in the tests and listed
-// in the README.
+// The ADTN paper's larger networks in their CIFAR form (designed for 3 x 32 x 32 inputs; any image
+// set works: the input shape is an option). `width` scales every convolution's channels and
+// `hidden` sets the classifier's width (default 4096·width), so the large linear layers the paper
+// compresses can stay at 4096 while the convolutions run at a width a small machine can train.
+// Smaller images: AlexNet and ZFNet pool with padding (28 -> 14 -> 7 -> 4), so a 28 x 28 image
+// reaches the same 4 x 4 map as a 32 x 32 one; VGG-16 halves the size five times, so it pads
+// smaller images with zeros to 32 x 32 first. Parameter counts for width 1 and 10 classes are
+// asserted in the tests and listed in the README.
 
 import { ArgumentError } from '../../errors.js';
 import type { Module } from '../module.js';
@@ -13,11 +17,16 @@ import { Linear } from '../layers/linear.js';
 import { BatchNorm2d } from '../layers/batchnorm.js';
 import { MaxPool2d } from '../layers/pooling.js';
 import { Flatten, Sequential } from '../layers/sequential.js';
+import { ZeroPad2d } from '../layers/zero-pad.js';
 import type { ModelOptions } from './fc2.js';
 
 export interface CifarModelOptions extends ModelOptions {
-  /** Channel and hidden-width multiplier (default 1). */
+  /** Channel multiplier of the convolutions (default 1). */
   width?: number;
+  /** Width of the classifier's hidden layers (default round(4096·width)). */
+  hidden?: number;
+  /** [channels, height, width] of one image (default [3, 32, 32]). */
+  inputShape?: readonly [number, number, number];
 }
 
 function scaled(n: number, width: number): number {
@@ -29,12 +38,31 @@ function checkWidth(width: number): number {
   return width;
 }
 
+function hiddenOf(model: string, options: CifarModelOptions, width: number): number {
+  const hidden = options.hidden ?? scaled(4096, width);
+  if (!Number.isInteger(hidden) || hidden < 1) throw new ArgumentError(`${model}: hidden must be a positive integer, got ${String(options.hidden)}`);
+  return hidden;
+}
+
+function inputOf(model: string, options: CifarModelOptions): [number, number, number] {
+  const shape = options.inputShape ?? [3, 32, 32];
+  if (!Array.isArray(shape) || shape.length !== 3 || shape.some((s) => !Number.isInteger(s) || s < 1)) {
+    throw new ArgumentError(`${model}: inputShape must be three positive integers [channels, height, width], got ${JSON.stringify(options.inputShape)}`);
+  }
+  return [shape[0], shape[1], shape[2]];
+}
+
+// Output size of a 3x3 max pooling with stride 2 and padding 1.
+function poolSize(n: number): number {
+  return Math.floor((n - 1) / 2) + 1;
+}
+
 /**
  * What AlexNet and ZFNet share after their second convolution: three 3x3 convolutions on
- * channels c[1] -> c[2] -> c[3] -> c[4], pooling to 4 x 4, then hidden -> hidden -> classes with
- * dropout. `next` hands out the layers' seeds in order.
+ * channels c[1] -> c[2] -> c[3] -> c[4], a last pooling to `map` (4 x 4 for 28 to 32 pixel
+ * images), then hidden -> hidden -> classes with dropout. `next` hands out the layers' seeds in order.
  */
-function alexNetTail(c: number[], hidden: number, options: CifarModelOptions, next: () => number): [string, Module][] {
+function alexNetTail(c: number[], hidden: number, map: [number, number], options: CifarModelOptions, next: () => number): [string, Module][] {
   const d = options.dtype;
   return [
     ['conv3', new Conv2d(c[1]!, c[2]!, 3, { padding: 1, dtype: d, seed: next(), init: 'kaiming' })], ['relu3', new ReLU()],
@@ -42,7 +70,7 @@ function alexNetTail(c: number[], hidden: number, options: CifarModelOptions, ne
     ['conv5', new Conv2d(c[3]!, c[4]!, 3, { padding: 1, dtype: d, seed: next(), init: 'kaiming' })], ['relu5', new ReLU()],
     ['pool5', new MaxPool2d(3, { stride: 2, padding: 1 })],
     ['flatten', new Flatten()],
-    ['fc1', new Linear(c[4]! * 16, hidden, { dtype: d, seed: next(), init: 'kaiming' })], ['relu6', new ReLU()], ['drop1', new Dropout(0.5, { seed: next() })],
+    ['fc1', new Linear(c[4]! * map[0] * map[1], hidden, { dtype: d, seed: next(), init: 'kaiming' })], ['relu6', new ReLU()], ['drop1', new Dropout(0.5, { seed: next() })],
     ['fc2', new Linear(hidden, hidden, { dtype: d, seed: next(), init: 'kaiming' })], ['relu7', new ReLU()], ['drop2', new Dropout(0.5, { seed: next() })],
     ['fc3', new Linear(hidden, options.numClasses ?? 10, { dtype: d, seed: next() })],
   ];
@@ -58,13 +86,15 @@ export function alexnet(options: CifarModelOptions = {}): Sequential {
   let seed = options.seed ?? 0;
   const next = () => (seed += 2);
   const c = [64, 192, 384, 256, 256].map((n) => scaled(n, w));
-  const hidden = scaled(4096, w);
+  const hidden = hiddenOf('alexnet', options, w);
+  const [channels, height, width] = inputOf('alexnet', options);
+  const map = [height, width].map((n) => poolSize(poolSize(poolSize(n)))) as [number, number];
   const layers: [string, Module][] = [
-    ['conv1', new Conv2d(3, c[0]!, 5, { padding: 2, dtype: d, seed: next(), init: 'kaiming' })], ['relu1', new ReLU()],
+    ['conv1', new Conv2d(channels, c[0]!, 5, { padding: 2, dtype: d, seed: next(), init: 'kaiming' })], ['relu1', new ReLU()],
     ['pool1', new MaxPool2d(3, { stride: 2, padding: 1 })], ['norm1', new LocalResponseNorm(5)],
     ['conv2', new Conv2d(c[0]!, c[1]!, 5, { padding: 2, dtype: d, seed: next(), init: 'kaiming' })], ['relu2', new ReLU()],
     ['norm2', new LocalResponseNorm(5)], ['pool2', new MaxPool2d(3, { stride: 2, padding: 1 })],
-    ...alexNetTail(c, hidden, options, next),
+    ...alexNetTail(c, hidden, map, options, next),
   ];
   return Sequential.named(layers);
 }
@@ -80,20 +110,26 @@ export function zfnet(options: CifarModelOptions = {}): Sequential {
   let seed = options.seed ?? 100;
   const next = () => (seed += 2);
   const c = [96, 256, 384, 384, 256].map((n) => scaled(n, w));
-  const hidden = scaled(4096, w);
+  const hidden = hiddenOf('zfnet', options, w);
+  const [channels, height, width] = inputOf('zfnet', options);
+  const map = [height, width].map((n) => poolSize(poolSize(poolSize(n)))) as [number, number];
   return Sequential.named([
-    ['conv1', new Conv2d(3, c[0]!, 7, { padding: 3, dtype: d, seed: next(), init: 'kaiming' })], ['relu1', new ReLU()],
+    ['conv1', new Conv2d(channels, c[0]!, 7, { padding: 3, dtype: d, seed: next(), init: 'kaiming' })], ['relu1', new ReLU()],
     ['pool1', new MaxPool2d(3, { stride: 2, padding: 1 })], ['norm1', new LocalResponseNorm(5)],
     ['conv2', new Conv2d(c[0]!, c[1]!, 5, { padding: 2, dtype: d, seed: next(), init: 'kaiming' })], ['relu2', new ReLU()],
     ['pool2', new MaxPool2d(3, { stride: 2, padding: 1 })], ['norm2', new LocalResponseNorm(5)],
-    ...alexNetTail(c, hidden, options, next),
+    ...alexNetTail(c, hidden, map, options, next),
   ]);
 }
 
 /**
  * VGG-16 for CIFAR: 13 3x3 convolutions with batch normalisation in five blocks (64, 64 | 128,
  * 128 | 256 x 3 | 512 x 3 | 512 x 3, max pooling after each), then 512 -> 4096 -> 4096 -> classes
- * with dropout. fc1 and fc2 are the two large linear layers the ADTN paper compresses.
+ * with dropout. fc1 and fc2 are the two large linear layers the ADTN paper compresses. Images
+ * smaller than 32 x 32 are padded with zeros to 32 x 32 (layer 'pad').
+ *
+ * @example
+ * vgg16({ width: 0.25, hidden: 4096, inputShape: [1, 28, 28] });   // Fashion-MNIST, paper-size classifier
  */
 export function vgg16(options: CifarModelOptions = {}): Sequential {
   const w = checkWidth(options.width ?? 1);
@@ -101,8 +137,11 @@ export function vgg16(options: CifarModelOptions = {}): Sequential {
   let seed = options.seed ?? 200;
   const next = () => (seed += 2);
   const blocks = [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]];
-  const layers: [string, Module][] = [];
-  let inChannels = 3;
+  const [channels, height, width] = inputOf('vgg16', options);
+  // Five 2x2 poolings: images smaller than 32 x 32 are padded to it.
+  const layers: [string, Module][] = height < 32 || width < 32 ? [['pad', ZeroPad2d.toSize(height, width, 32)]] : [];
+  const map = [Math.max(32, height), Math.max(32, width)].map((n) => Math.floor(n / 32));
+  let inChannels = channels;
   blocks.forEach((block, b) => {
     block.forEach((n, i) => {
       const out = scaled(n, w);
@@ -114,10 +153,10 @@ export function vgg16(options: CifarModelOptions = {}): Sequential {
     });
     layers.push([`pool${b + 1}`, new MaxPool2d(2)]);
   });
-  const hidden = scaled(4096, w);
+  const hidden = hiddenOf('vgg16', options, w);
   layers.push(
     ['flatten', new Flatten()],
-    ['fc1', new Linear(inChannels, hidden, { dtype: d, seed: next(), init: 'kaiming' })], ['relu_fc1', new ReLU()], ['drop1', new Dropout(0.5, { seed: next() })],
+    ['fc1', new Linear(inChannels * map[0]! * map[1]!, hidden, { dtype: d, seed: next(), init: 'kaiming' })], ['relu_fc1', new ReLU()], ['drop1', new Dropout(0.5, { seed: next() })],
     ['fc2', new Linear(hidden, hidden, { dtype: d, seed: next(), init: 'kaiming' })], ['relu_fc2', new ReLU()], ['drop2', new Dropout(0.5, { seed: next() })],
     ['fc3', new Linear(hidden, options.numClasses ?? 10, { dtype: d, seed: next() })],
   );
