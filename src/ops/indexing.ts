@@ -5,8 +5,9 @@
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
+import { elementIndex } from '../backend/kernel-module.js';
 import { record } from '../autograd/graph.js';
-import { parseDtype, sameDtype, type Dtype } from '../tensor/dtype.js';
+import { bytesPerElement, parseDtype, sameDtype, type Dtype } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides, mergeAxes, normalizeAxis, sizeOf, type Shape } from '../tensor/shape.js';
 import { kernelsFor } from './kernel-set.js';
 import { operand, operandPair, scalarTensor } from './operand.js';
@@ -47,7 +48,7 @@ export function toIndices(op: string, input: IndexInput, limit: number): Indices
 function withIndexBuffer<T>(values: Int32Array, fn: (ptr: number) => T): T {
   const engine = kernels();
   const ptr = engine.allocator.alloc(values.length * 4);
-  engine.i32.set(values, ptr >> 2);
+  engine.i32.set(values, elementIndex(ptr, 4));
   try {
     return fn(ptr);
   } finally {
@@ -182,7 +183,7 @@ export function oneHotTensor(labels: IndexInput, numClasses: number, dtypeIn: Dt
   const dtype = parseDtype('oneHot', dtypeIn);
   const out = zerosOf([idx.values.length, numClasses], dtype, 'oneHot', result);
   const engine = kernels();
-  const base = out.ptr >> (dtype === 'float32' ? 2 : 3);
+  const base = elementIndex(out.ptr, bytesPerElement(dtype));
   const view = dtype === 'float32' ? engine.f32 : engine.f64;
   idx.values.forEach((label, i) => {
     view[base + i * numClasses + label] = 1;

@@ -4,6 +4,7 @@
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
+import { elementIndex } from '../backend/kernel-module.js';
 import { record } from '../autograd/graph.js';
 import { normalizeAxes, normalizeAxis, sameShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { kernelsFor } from './kernel-set.js';
@@ -131,7 +132,8 @@ export function max(x: Tensor, axes?: number | number[], keepdims = false): Tens
     const engine = kernels();
     const argPtr = engine.allocator.alloc(argmax.length * 4);
     kernelsFor(t.dtype).maxAxis(out.ptr, argPtr, source.ptr, outer, extent, inner);
-    argmax.set(engine.i32.subarray(argPtr >> 2, (argPtr >> 2) + argmax.length));
+    const at = elementIndex(argPtr, 4);
+    argmax.set(engine.i32.subarray(at, at + argmax.length));
     engine.allocator.free(argPtr);
   }
   if (source !== t) source.dispose();
@@ -153,7 +155,8 @@ export function argmax(x: Tensor, axis: number): Int32Array {
   const values = engine.allocator.alloc(result.length * bytes);
   const argPtr = engine.allocator.alloc(result.length * 4);
   kernelsFor(t.dtype).maxAxis(values, argPtr, t.ptr, outer, extent, inner);
-  result.set(engine.i32.subarray(argPtr >> 2, (argPtr >> 2) + result.length));
+  const at = elementIndex(argPtr, 4);
+  result.set(engine.i32.subarray(at, at + result.length));
   engine.allocator.free(values);
   engine.allocator.free(argPtr);
   return result;

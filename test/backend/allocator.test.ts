@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALIGNMENT, Allocator, MAX_MEMORY_BYTES, WASM_PAGE_BYTES, type GrowableMemory } from '../../src/backend/allocator.js';
-import { KernelModule, relaxedSimdSupported } from '../../src/backend/kernel-module.js';
+import { KernelModule, elementIndex, relaxedSimdSupported } from '../../src/backend/kernel-module.js';
 import { OutOfMemoryError } from '../../src/errors.js';
 
 // A memory that only counts pages: lets the 4 GiB ceiling be tested without allocating it.
@@ -148,13 +148,13 @@ describe('KernelModule', () => {
   it('keeps typed views valid across memory.grow', () => {
     const m = KernelModule.create('simd');
     const p = m.allocator.alloc(16);
-    m.f32[p >> 2] = 42;
+    m.f32[elementIndex(p, 4)] = 42;
     const before = m.memory.buffer.byteLength;
     const big = m.allocator.alloc(64 * 1024 * 1024); // forces growth, detaching old buffers
     expect(m.memory.buffer.byteLength).toBeGreaterThan(before);
-    expect(m.f32[p >> 2]).toBe(42);
-    m.f64[big >> 3] = 1.5;
-    expect(m.f64[big >> 3]).toBe(1.5);
+    expect(m.f32[elementIndex(p, 4)]).toBe(42);
+    m.f64[elementIndex(big, 8)] = 1.5;
+    expect(m.f64[elementIndex(big, 8)]).toBe(1.5);
     expect(m.f32.buffer).toBe(m.memory.buffer);
     expect(m.i32.buffer).toBe(m.memory.buffer);
     expect(m.u8.buffer).toBe(m.memory.buffer);
