@@ -9,6 +9,10 @@
 // fit among a few blocks of its own class, else any block of the first larger non-empty bin (all
 // of which fit), so no request scans blocks that cannot hold it.
 // Growth asks the owner to grow memory; the wasm32 ceiling of 4 GiB is checked before asking.
+//
+// Addresses are unsigned numbers in [0, 2^32]; only `top` and a live block's end reach 2^32. The
+// PointerMaps hold 32-bit keys, which is enough: their keys are block starts and the ends of free
+// blocks, all below top (a free block that reaches top is merged into it), so below 2^32.
 
 import { OutOfMemoryError } from '../errors.js';
 import { PointerMap } from './pointer-map.js';

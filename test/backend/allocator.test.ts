@@ -82,6 +82,32 @@ describe('Allocator', () => {
     expect(MAX_MEMORY_BYTES).toBe(2 ** 32);
   });
 
+  it('splits, coalesces and reuses blocks above 2 GiB, up to the last byte below 4 GiB', () => {
+    const memory = fakeMemory(1);
+    const a = new Allocator(0, memory);
+    const low = a.alloc(2 ** 31 + 4096);
+    const x = a.alloc(1024);
+    const y = a.alloc(2 ** 30);
+    const zBytes = MAX_MEMORY_BYTES - (y + 2 ** 30);
+    const z = a.alloc(zBytes);
+    expect(Math.min(x, y, z)).toBeGreaterThan(2 ** 31);
+    expect(z + zBytes).toBe(MAX_MEMORY_BYTES);
+    expect(memory.byteLength()).toBe(MAX_MEMORY_BYTES);
+    expect(() => a.alloc(16)).toThrow(OutOfMemoryError);
+    a.free(x);
+    a.free(y); // one free block [x, z) of 1 GiB + 1 KiB
+    expect(a.stats().freeBytes).toBe(2 ** 30 + 1024);
+    expect(a.alloc(2 ** 30)).toBe(x);
+    expect(a.alloc(1024)).toBe(x + 2 ** 30);
+    a.free(z); // the block at the top gives its bytes back to the untouched region
+    expect(() => a.alloc(zBytes + 16)).toThrow(OutOfMemoryError);
+    expect(a.alloc(zBytes)).toBe(z);
+    a.free(low); // a free block above 2 GiB in size, reused whole and then split
+    expect(a.sizeOf(a.alloc(2 ** 31))).toBe(2 ** 31);
+    expect(a.alloc(4096)).toBe(2 ** 31);
+    expect(a.stats().freeBytes).toBe(0);
+  });
+
   it('throws OutOfMemoryError when the engine refuses to grow', () => {
     const a = new Allocator(0, fakeMemory(1, 4));
     expect(() => a.alloc(10 * WASM_PAGE_BYTES)).toThrow(/could not grow/);
