@@ -153,7 +153,7 @@ export class KernelModule {
 
   /** Scratch that GEMM packs into; allocated on first use and kept. */
   gemmWorkspace(): number {
-    if (this.gemmWork === 0) this.gemmWork = this.allocator.alloc(this.kernels.gemmWorkspaceBytes());
+    if (this.gemmWork === 0) this.gemmWork = this.allocator.alloc(this.kernels.gemmWorkspaceBytes(), 'GEMM workspace');
     return this.gemmWork;
   }
 
@@ -162,7 +162,7 @@ export class KernelModule {
    * pointer. Each array must have at most MAX_RANK entries; the block is reused by every call.
    */
   descriptor(...arrays: readonly (readonly number[])[]): number {
-    if (this.descriptorPtr === 0) this.descriptorPtr = this.allocator.alloc(DESCRIPTOR_BYTES);
+    if (this.descriptorPtr === 0) this.descriptorPtr = this.allocator.alloc(DESCRIPTOR_BYTES, 'kernel descriptor');
     const view = this.i32;
     let at = elementIndex(this.descriptorPtr, 4);
     for (const values of arrays) {

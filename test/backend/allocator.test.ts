@@ -78,6 +78,7 @@ describe('Allocator', () => {
     a.alloc(3 * 2 ** 30);
     expect(() => a.alloc(2 ** 30 + 16)).toThrow(OutOfMemoryError);
     expect(() => a.alloc(2 ** 30 + 16)).toThrow(/4 GiB/);
+    expect(() => a.alloc(2 ** 30 + 16, 'matmul')).toThrow(/^matmul: 1073741840 bytes do not fit in WebAssembly memory/);
     expect(a.alloc(1024)).toBeGreaterThan(0);
     expect(MAX_MEMORY_BYTES).toBe(2 ** 32);
   });
@@ -110,7 +111,8 @@ describe('Allocator', () => {
 
   it('throws OutOfMemoryError when the engine refuses to grow', () => {
     const a = new Allocator(0, fakeMemory(1, 4));
-    expect(() => a.alloc(10 * WASM_PAGE_BYTES)).toThrow(/could not grow/);
+    expect(() => a.alloc(10 * WASM_PAGE_BYTES)).toThrow(/^alloc: WebAssembly memory could not grow/);
+    expect(() => a.alloc(10 * WASM_PAGE_BYTES, 'conv2d')).toThrow(/^conv2d: WebAssembly memory could not grow/);
     expect(a.alloc(16)).toBe(0);
   });
 

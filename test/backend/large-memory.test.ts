@@ -149,9 +149,9 @@ describe('the 4 GiB ceiling', () => {
     const n = 1000;
     const low = L.arange(0, n).exp().toArray();
     // Fill all but 2n float32 elements: arange takes [4 GiB - 8n, 4 GiB - 4n), exp the last 4n bytes.
-    const probe = module.allocator.alloc(16);
-    module.allocator.free(probe);
-    module.allocator.alloc(FOUR_GIB - 8 * n - probe);
+    const top = module.allocator.alloc(2 ** 20); // no free block is this large: the untouched region
+    module.allocator.free(top);
+    module.allocator.alloc(FOUR_GIB - 8 * n - top);
     const x = L.arange(0, n);
     const y = x.exp();
     expect(x.ptr).toBe(FOUR_GIB - 8 * n);
@@ -160,9 +160,14 @@ describe('the 4 GiB ceiling', () => {
     expect(Array.from(y.toArray())).toEqual(Array.from(low));
     expect(() => y.sum()).toThrowError(L.OutOfMemoryError);
     expect(() => L.zeros([4])).toThrowError(L.OutOfMemoryError);
-    expect(() => L.zeros([4])).toThrowError(/^zeros: .*\[4\] float32.*4 GiB/);
-    // Freeing the top block makes room again.
+    expect(() => L.zeros([4])).toThrowError(/^zeros: no room for a \[4\] float32 tensor \(16 bytes\): .*the wasm32 limit is 4 GiB/);
+    // argmax of [n, 1] along axis 1 needs 4n bytes of values, then 4n of indices: with room for
+    // the first only, it throws and gives the first back.
     y.dispose();
+    const inUse = L.memoryStats().bytesInUse;
+    expect(() => L.argmax(x.reshape([n, 1]), 1)).toThrowError(/^argmax: 4000 bytes do not fit/);
+    expect(L.memoryStats().bytesInUse).toBe(inUse);
+    expect(Array.from(L.argmax(x.reshape([1, n]), 1))).toEqual([n - 1]);
     expect(Array.from(L.ones([3]).toArray())).toEqual([1, 1, 1]);
   });
 });
