@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { init as jaxInit, numpy as np } from '@jax-js/jax';
-import { KernelModule, relaxedSimdSupported } from '../src/backend/kernel-module.js';
+import { KernelModule, elementIndex, relaxedSimdSupported } from '../src/backend/kernel-module.js';
 import { formatTable, interleavedMedians, type BenchTask } from './interleaved.js';
 import { measureFmaPeak } from './fma-peak.js';
 
@@ -45,17 +45,17 @@ function check(name: string, shape: Shape, a: Float32Array, b: Float32Array, c: 
 }
 
 function engineTasks(module: KernelModule, label: string, shape: Shape, a: Float32Array, b: Float32Array, dtype: 'f32' | 'f64'): BenchTask {
-  const bytes = dtype === 'f32' ? 4 : 8;
+  const bytes: 4 | 8 = dtype === 'f32' ? 4 : 8;
   const { m, n, k } = shape;
   const pa = module.allocator.alloc(m * k * bytes), pb = module.allocator.alloc(k * n * bytes), pc = module.allocator.alloc(m * n * bytes);
   const view = () => (dtype === 'f32' ? module.f32 : module.f64);
-  view().set(a, pa / bytes);
-  view().set(b, pb / bytes);
+  view().set(a, elementIndex(pa, bytes));
+  view().set(b, elementIndex(pb, bytes));
   const work = module.gemmWorkspace();
   const gemm = dtype === 'f32' ? module.kernels.gemmF32 : module.kernels.gemmF64;
   const run = () => {
     gemm(0, 0, m, n, k, 1, pa, k, pb, n, 0, pc, n, work);
-    return view().slice(pc / bytes, pc / bytes + m * n);
+    return view().slice(elementIndex(pc, bytes), elementIndex(pc, bytes) + m * n);
   };
   check(label, shape, a, b, run());
   return { name: label, fn: run };

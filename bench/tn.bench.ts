@@ -19,6 +19,7 @@ import {
   type CircuitSpec, type Tensor,
 } from '../src/index.js';
 import { kernels } from '../src/backend/engine.js';
+import { elementIndex } from '../src/backend/kernel-module.js';
 import { formatTable, interleavedMedians } from './interleaved.js';
 
 const quick = process.env.QUICK === '1';
@@ -148,9 +149,9 @@ function gateKernelRatio(spec: CircuitSpec, gateValues: ArrayLike<number>, state
   const N = stateValues.length;
   const gatePtr = module.allocator.alloc(gateValues.length * 4);
   const [x, y, g, dx, dG] = [N, N, N, N, 16].map((n) => module.allocator.alloc(n * 4));
-  module.f32.set(Float32Array.from(gateValues), gatePtr / 4);
-  module.f32.set(stateValues, x! / 4);
-  module.f32.set(stateValues, g! / 4);
+  module.f32.set(Float32Array.from(gateValues), elementIndex(gatePtr, 4));
+  module.f32.set(stateValues, elementIndex(x!, 4));
+  module.f32.set(stateValues, elementIndex(g!, 4));
   const gateSteps = spec.steps.filter((s) => s.kind === 'gate');
   const layout = (site: number) => [2 ** site, 4, 2 ** (spec.sites - site - 2)] as const;
   const forward = () => {

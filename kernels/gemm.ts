@@ -187,6 +187,7 @@ function microKernel<T>(kcHere: i32, ap: usize, bp: usize, c: usize, ldcBytes: u
   const vbeta = v128.splat<T>(beta);
   let a = ap;
   let b = bp;
+  // Inside the packed B block, which the rest of the workspace follows: below 2^32, no wrap.
   const bEnd = b + <usize>kcHere * NV * 16;
   if (NV == 3) {
     let c00 = v128.splat<T>(0), c01 = v128.splat<T>(0), c02 = v128.splat<T>(0);

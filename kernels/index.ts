@@ -1,6 +1,14 @@
 // The kernel module's exported ABI. Every export is a pure kernel over byte pointers into this
 // module's memory, with sizes and strides in elements; TypeScript (src/backend) owns all
 // allocation above heapBase() and validates every call before it gets here.
+//
+// Addresses: memory reaches 4 GiB (65536 pages), so pointers are usize (unsigned 32-bit) in every
+// kernel and are only added to, or compared with other usize values; an element offset may be
+// computed in i32 and added as usize (the sum wraps the same way). No pointer goes through a
+// signed comparison, a signed shift or a conversion to i64/f64, which would break at 2^31. Loops
+// count elements or rows rather than running to an end pointer, which is 2^32 = 0 for a block
+// that ends at the top of memory (the one exception, GEMM's micro-kernel, stays inside its
+// workspace). test/kernels/high-addresses.test.ts runs every kernel on blocks ending there.
 
 import { axpy } from './axpy';
 import { binary, binaryScalar } from './binary';

@@ -2,8 +2,9 @@
 // automatic differentiation needs (requiresGrad, grad, and the node of the operation that made
 // it). Every operation exists as a function (src/ops) and as a method here.
 
-import { ArgumentError, ReleasedTensorError, formatShape } from './errors.js';
+import { ArgumentError, OutOfMemoryError, ReleasedTensorError, formatShape } from './errors.js';
 import { kernels } from './backend/engine.js';
+import { elementIndex } from './backend/kernel-module.js';
 import { bytesPerElement, type Dtype } from './tensor/dtype.js';
 import { demoteToResult, release, track } from './tensor/lifetime.js';
 import { sizeOf, type Shape } from './tensor/shape.js';
@@ -49,9 +50,17 @@ export class Tensor {
     track(this, result);
   }
 
-  /** @internal A fresh uninitialised result tensor. */
+  /** @internal A fresh uninitialised result tensor; OutOfMemoryError names `origin` and the tensor. */
   static empty(shape: Shape, dtype: Dtype, origin: string, result = true): Tensor {
-    return new Tensor(Storage.allocate(sizeOf(shape) * bytesPerElement(dtype)), shape, dtype, origin, result);
+    const bytes = sizeOf(shape) * bytesPerElement(dtype);
+    let storage: Storage;
+    try {
+      storage = Storage.allocate(bytes);
+    } catch (error) {
+      if (!(error instanceof OutOfMemoryError)) throw error;
+      throw new OutOfMemoryError(`${origin}: no room for a ${formatShape(shape)} ${dtype} tensor (${bytes} bytes): ${error.message}`);
+    }
+    return new Tensor(storage, shape, dtype, origin, result);
   }
 
   get rank(): number {
@@ -102,11 +111,9 @@ export class Tensor {
 
   /** A copy of the elements as a typed array of the tensor's dtype. */
   toArray(): Float32Array | Float64Array {
-    const ptr = this.ptr;
     const k = kernels();
-    return this.dtype === 'float32'
-      ? k.f32.slice(ptr >> 2, (ptr >> 2) + this.size)
-      : k.f64.slice(ptr >> 3, (ptr >> 3) + this.size);
+    const start = elementIndex(this.ptr, bytesPerElement(this.dtype));
+    return this.dtype === 'float32' ? k.f32.slice(start, start + this.size) : k.f64.slice(start, start + this.size);
   }
 
   /** The elements as nested JavaScript arrays (a number for a rank-0 tensor). */
@@ -123,8 +130,8 @@ export class Tensor {
   /** The single element of a one-element tensor. */
   item(): number {
     if (this.size !== 1) throw new ArgumentError(`item: expected a tensor with one element, got shape ${formatShape(this.shape)}`);
-    const ptr = this.ptr;
-    return this.dtype === 'float32' ? kernels().f32[ptr >> 2]! : kernels().f64[ptr >> 3]!;
+    const at = elementIndex(this.ptr, bytesPerElement(this.dtype));
+    return this.dtype === 'float32' ? kernels().f32[at]! : kernels().f64[at]!;
   }
 
   toString(): string {

@@ -5,6 +5,7 @@
 import { ArgumentError, DtypeError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
+import { elementIndex } from '../backend/kernel-module.js';
 import { generatorFor } from '../tensor/random.js';
 import { tidy } from '../tensor/lifetime.js';
 import { mul } from '../ops/elementwise.js';
@@ -111,7 +112,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
       indices.length = options.maxElements;
     }
     for (const j of indices) {
-      const at = (x.ptr >> 3) + j;
+      const at = elementIndex(x.ptr, 8) + j;
       const original = f64()[at]!;
       f64()[at] = original + eps;
       const plus = evaluate();

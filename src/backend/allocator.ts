@@ -9,6 +9,10 @@
 // fit among a few blocks of its own class, else any block of the first larger non-empty bin (all
 // of which fit), so no request scans blocks that cannot hold it.
 // Growth asks the owner to grow memory; the wasm32 ceiling of 4 GiB is checked before asking.
+//
+// Addresses are unsigned numbers in [0, 2^32]; only `top` and a live block's end reach 2^32. The
+// PointerMaps hold 32-bit keys, which is enough: their keys are block starts and the ends of free
+// blocks, all below top (a free block that reaches top is merged into it), so below 2^32.
 
 import { OutOfMemoryError } from '../errors.js';
 import { PointerMap } from './pointer-map.js';
@@ -69,13 +73,16 @@ export class Allocator {
     this.top = Math.ceil(base / ALIGNMENT) * ALIGNMENT;
   }
 
-  /** Reserves `bytes` (rounded up to 16) and returns the 16-byte aligned byte offset. */
-  alloc(bytes: number): number {
+  /**
+   * Reserves `bytes` (rounded up to 16) and returns the 16-byte aligned byte offset. `owner` (the
+   * operation asking) opens the message of an OutOfMemoryError.
+   */
+  alloc(bytes: number, owner = 'alloc'): number {
     if (!Number.isFinite(bytes) || bytes < 0) {
-      throw new OutOfMemoryError(`alloc: expected a byte count >= 0, got ${bytes}`);
+      throw new OutOfMemoryError(`${owner}: expected a byte count >= 0, got ${bytes}`);
     }
     const size = Math.max(ALIGNMENT, Math.ceil(bytes / ALIGNMENT) * ALIGNMENT);
-    const ptr = this.takeFree(size) ?? this.takeFromTop(size);
+    const ptr = this.takeFree(size) ?? this.takeFromTop(size, owner);
     this.live.set(ptr, size);
     this.inUse += size;
     if (this.inUse > this.peak) this.peak = this.inUse;
@@ -161,7 +168,7 @@ export class Allocator {
     return found;
   }
 
-  private takeFromTop(size: number): number {
+  private takeFromTop(size: number, owner: string): number {
     // A free block touching the top is extended instead of leaving it behind.
     const tail = this.freeByEnd.get(this.top);
     const start = tail ?? this.top;
@@ -170,16 +177,16 @@ export class Allocator {
     if (end > MAX_MEMORY_BYTES) {
       if (tail !== undefined) this.addFree(tail, this.top - tail);
       throw new OutOfMemoryError(
-        `alloc: ${size} bytes do not fit in WebAssembly memory: ${this.inUse} bytes in use, ` +
+        `${owner}: ${size} bytes do not fit in WebAssembly memory: ${this.inUse} bytes in use, ` +
           `the wasm32 limit is 4 GiB`,
       );
     }
-    this.ensureCapacity(end, tail);
+    this.ensureCapacity(end, tail, owner);
     this.top = end;
     return start;
   }
 
-  private ensureCapacity(end: number, tail: number | undefined): void {
+  private ensureCapacity(end: number, tail: number | undefined, owner: string): void {
     const capacity = this.memory.byteLength();
     if (end <= capacity) return;
     // Grow geometrically (x1.5) to amortise, but never past the ceiling.
@@ -194,7 +201,7 @@ export class Allocator {
       } catch (error) {
         if (tail !== undefined) this.addFree(tail, this.top - tail);
         throw new OutOfMemoryError(
-          `alloc: WebAssembly memory could not grow from ${capacity} to ${end} bytes ` +
+          `${owner}: WebAssembly memory could not grow from ${capacity} to ${end} bytes ` +
             `(${this.inUse} bytes in use): ${(error as Error).message}`,
         );
       }

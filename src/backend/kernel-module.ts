@@ -21,6 +21,22 @@ export const MAX_RANK = 64;
 // Descriptors hold shape + three stride arrays + an odometer scratch array, i32 each.
 const DESCRIPTOR_BYTES = 5 * MAX_RANK * 4;
 
+/**
+ * The index, in a typed view of linear memory with `elementBytes`-byte elements, of the element at
+ * byte address `ptr`. Every view access goes through here.
+ *
+ * Invariant: addresses are unsigned 32-bit numbers below 4 GiB, so the shift is unsigned (`ptr >> 2`
+ * is negative from 2^31 on). `ptr` is an element's address (below 2^32, a multiple of
+ * elementBytes): take an end index as start index + count, never from an end address, which can be
+ * 2^32 exactly. (In the byte view u8, the index is the address itself.)
+ *
+ * @example
+ * module.f32[elementIndex(t.ptr, 4)] = 1;
+ */
+export function elementIndex(ptr: number, elementBytes: 4 | 8): number {
+  return elementBytes === 4 ? ptr >>> 2 : ptr >>> 3;
+}
+
 const binaryCache = new Map<KernelBuild, Uint8Array<ArrayBuffer>>();
 
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
@@ -82,7 +98,8 @@ export class KernelModule {
     readonly kernels: KernelExports,
   ) {
     const memory = kernels.memory;
-    this.allocator = new Allocator(kernels.heapBase(), {
+    // An i32 result reaches JavaScript signed; addresses are unsigned.
+    this.allocator = new Allocator(kernels.heapBase() >>> 0, {
       byteLength: () => memory.buffer.byteLength,
       grow: (pages) => {
         memory.grow(pages);
@@ -136,7 +153,7 @@ export class KernelModule {
 
   /** Scratch that GEMM packs into; allocated on first use and kept. */
   gemmWorkspace(): number {
-    if (this.gemmWork === 0) this.gemmWork = this.allocator.alloc(this.kernels.gemmWorkspaceBytes());
+    if (this.gemmWork === 0) this.gemmWork = this.allocator.alloc(this.kernels.gemmWorkspaceBytes(), 'GEMM workspace');
     return this.gemmWork;
   }
 
@@ -145,9 +162,9 @@ export class KernelModule {
    * pointer. Each array must have at most MAX_RANK entries; the block is reused by every call.
    */
   descriptor(...arrays: readonly (readonly number[])[]): number {
-    if (this.descriptorPtr === 0) this.descriptorPtr = this.allocator.alloc(DESCRIPTOR_BYTES);
+    if (this.descriptorPtr === 0) this.descriptorPtr = this.allocator.alloc(DESCRIPTOR_BYTES, 'kernel descriptor');
     const view = this.i32;
-    let at = this.descriptorPtr >> 2;
+    let at = elementIndex(this.descriptorPtr, 4);
     for (const values of arrays) {
       if (values.length > MAX_RANK) {
         throw new ArgumentError(`kernel descriptor: rank ${values.length} exceeds the maximum of ${MAX_RANK}`);

@@ -5,6 +5,7 @@
 
 import type { KernelExports } from './kernel-exports.js';
 import { BinaryOp, UnaryOp } from './kernel-codes.js';
+import { elementIndex } from './kernel-module.js';
 
 /** The memory views a reference kernel reads and writes (a KernelModule provides them). */
 export interface MemoryViews {
@@ -82,7 +83,7 @@ function forEachIndex(shape: number[], strides: number[][], visit: (flat: number
 function readDescriptor(i32: Int32Array, desc: number, rank: number, arrays: number): number[][] {
   const out: number[][] = [];
   for (let a = 0; a < arrays; a++) {
-    out.push(Array.from(i32.subarray((desc >> 2) + a * rank, (desc >> 2) + (a + 1) * rank)));
+    out.push(Array.from(i32.subarray(elementIndex(desc, 4) + a * rank, elementIndex(desc, 4) + (a + 1) * rank)));
   }
   return out;
 }
@@ -92,11 +93,11 @@ export function referenceKernels(views: MemoryViews): ReferenceKernels {
   const f32 = (): FloatView => views.f32;
   const f64 = (): FloatView => views.f64;
 
-  function gemm(view: () => FloatView, bytes: number) {
+  function gemm(view: () => FloatView, bytes: 4 | 8) {
     return (transA: number, transB: number, m: number, n: number, k: number, alpha: number,
       a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void => {
       const v = view();
-      const A = a / bytes, B = b / bytes, C = c / bytes;
+      const A = elementIndex(a, bytes), B = elementIndex(b, bytes), C = elementIndex(c, bytes);
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < n; j++) {
           let s = 0;
@@ -112,7 +113,7 @@ export function referenceKernels(views: MemoryViews): ReferenceKernels {
     };
   }
 
-  function gemmBatched(view: () => FloatView, bytes: number) {
+  function gemmBatched(view: () => FloatView, bytes: 4 | 8) {
     const single = gemm(view, bytes);
     return (transA: number, transB: number, m: number, n: number, k: number, alpha: number,
       a: number, lda: number, strideA: number, b: number, ldb: number, strideB: number,
@@ -124,71 +125,71 @@ export function referenceKernels(views: MemoryViews): ReferenceKernels {
     };
   }
 
-  function unary(view: () => FloatView, bytes: number) {
+  function unary(view: () => FloatView, bytes: 4 | 8) {
     return (op: number, out: number, x: number, n: number, param: number, param2: number): void => {
       const v = view();
-      for (let i = 0; i < n; i++) v[out / bytes + i] = unaryScalar(op, v[x / bytes + i]!, param, param2);
+      for (let i = 0; i < n; i++) v[elementIndex(out, bytes) + i] = unaryScalar(op, v[elementIndex(x, bytes) + i]!, param, param2);
     };
   }
 
-  function binary(view: () => FloatView, bytes: number) {
+  function binary(view: () => FloatView, bytes: 4 | 8) {
     return (op: number, out: number, a: number, b: number, rank: number, desc: number, param: number): void => {
       const v = view();
       const [shape, sa, sb] = readDescriptor(views.i32, desc, rank, 3) as [number[], number[], number[]];
       forEachIndex(shape, [sa, sb], (flat, [oa, ob]) => {
-        v[out / bytes + flat] = binaryScalarOp(op, v[a / bytes + oa!]!, v[b / bytes + ob!]!, param);
+        v[elementIndex(out, bytes) + flat] = binaryScalarOp(op, v[elementIndex(a, bytes) + oa!]!, v[elementIndex(b, bytes) + ob!]!, param);
       });
     };
   }
 
-  function binaryScalar(view: () => FloatView, bytes: number) {
+  function binaryScalar(view: () => FloatView, bytes: 4 | 8) {
     return (op: number, out: number, a: number, n: number, s: number, reversed: number, param: number): void => {
       const v = view();
       const scalar = v instanceof Float32Array ? Math.fround(s) : s;
       for (let i = 0; i < n; i++) {
-        const x = v[a / bytes + i]!;
-        v[out / bytes + i] = reversed ? binaryScalarOp(op, scalar, x, param) : binaryScalarOp(op, x, scalar, param);
+        const x = v[elementIndex(a, bytes) + i]!;
+        v[elementIndex(out, bytes) + i] = reversed ? binaryScalarOp(op, scalar, x, param) : binaryScalarOp(op, x, scalar, param);
       }
     };
   }
 
-  function axpy(view: () => FloatView, bytes: number) {
+  function axpy(view: () => FloatView, bytes: 4 | 8) {
     return (n: number, alpha: number, x: number, y: number): void => {
       const v = view();
-      for (let i = 0; i < n; i++) v[y / bytes + i] = alpha * v[x / bytes + i]! + v[y / bytes + i]!;
+      for (let i = 0; i < n; i++) v[elementIndex(y, bytes) + i] = alpha * v[elementIndex(x, bytes) + i]! + v[elementIndex(y, bytes) + i]!;
     };
   }
 
-  function copyStrided(view: () => FloatView, bytes: number) {
+  function copyStrided(view: () => FloatView, bytes: 4 | 8) {
     return (out: number, src: number, rank: number, desc: number): void => {
       const v = view();
       const [shape, so, ss] = readDescriptor(views.i32, desc, rank, 3) as [number[], number[], number[]];
       forEachIndex(shape, [so, ss], (_flat, [oo, os]) => {
-        v[out / bytes + oo!] = v[src / bytes + os!]!;
+        v[elementIndex(out, bytes) + oo!] = v[elementIndex(src, bytes) + os!]!;
       });
     };
   }
 
-  function fill(view: () => FloatView, bytes: number) {
+  function fill(view: () => FloatView, bytes: 4 | 8) {
     return (out: number, value: number, n: number): void => {
-      view().fill(value, out / bytes, out / bytes + n);
+      view().fill(value, elementIndex(out, bytes), elementIndex(out, bytes) + n);
     };
   }
 
-  function sumAxis(view: () => FloatView, bytes: number) {
+  function sumAxis(view: () => FloatView, bytes: 4 | 8) {
     return (out: number, src: number, outer: number, extent: number, inner: number, scale: number): void => {
       const v = view();
       for (let o = 0; o < outer; o++) {
         for (let i = 0; i < inner; i++) {
           let s = 0;
-          for (let r = 0; r < extent; r++) s += v[src / bytes + (o * extent + r) * inner + i]!;
-          v[out / bytes + o * inner + i] = s * scale;
+          for (let r = 0; r < extent; r++) s += v[elementIndex(src, bytes) + (o * extent + r) * inner + i]!;
+          v[elementIndex(out, bytes) + o * inner + i] = s * scale;
         }
       }
     };
   }
 
-  function maxAxis(view: () => FloatView, bytes: number) {
+  function maxAxis(view: () => FloatView, bytes: 4 | 8) {
     return (out: number, argOut: number, src: number, outer: number, extent: number, inner: number): void => {
       const v = view();
       for (let o = 0; o < outer; o++) {
@@ -196,7 +197,7 @@ export function referenceKernels(views: MemoryViews): ReferenceKernels {
           let best = -Infinity;
           let bestAt = -1;
           for (let r = 0; r < extent; r++) {
-            const x = v[src / bytes + (o * extent + r) * inner + i]!;
+            const x = v[elementIndex(src, bytes) + (o * extent + r) * inner + i]!;
             if (Number.isNaN(x)) {
               best = x;
               bestAt = r;
@@ -207,109 +208,109 @@ export function referenceKernels(views: MemoryViews): ReferenceKernels {
               bestAt = r;
             }
           }
-          v[out / bytes + o * inner + i] = best;
-          if (argOut !== 0) views.i32[(argOut >> 2) + o * inner + i] = bestAt;
+          v[elementIndex(out, bytes) + o * inner + i] = best;
+          if (argOut !== 0) views.i32[elementIndex(argOut, 4) + o * inner + i] = bestAt;
         }
       }
     };
   }
 
-  function indexSelect(view: () => FloatView, bytes: number) {
+  function indexSelect(view: () => FloatView, bytes: 4 | 8) {
     return (out: number, src: number, idx: number, outer: number, axisLength: number, count: number, inner: number): void => {
       const v = view();
       for (let o = 0; o < outer; o++) {
         for (let j = 0; j < count; j++) {
-          const k = views.i32[(idx >> 2) + j]!;
-          for (let i = 0; i < inner; i++) v[out / bytes + (o * count + j) * inner + i] = v[src / bytes + (o * axisLength + k) * inner + i]!;
+          const k = views.i32[elementIndex(idx, 4) + j]!;
+          for (let i = 0; i < inner; i++) v[elementIndex(out, bytes) + (o * count + j) * inner + i] = v[elementIndex(src, bytes) + (o * axisLength + k) * inner + i]!;
         }
       }
     };
   }
 
-  function indexAdd(view: () => FloatView, bytes: number) {
+  function indexAdd(view: () => FloatView, bytes: 4 | 8) {
     return (dst: number, src: number, idx: number, outer: number, axisLength: number, count: number, inner: number): void => {
       const v = view();
       for (let o = 0; o < outer; o++) {
         for (let j = 0; j < count; j++) {
-          const k = views.i32[(idx >> 2) + j]!;
+          const k = views.i32[elementIndex(idx, 4) + j]!;
           for (let i = 0; i < inner; i++) {
-            const at = dst / bytes + (o * axisLength + k) * inner + i;
-            v[at] = v[at]! + v[src / bytes + (o * count + j) * inner + i]!;
+            const at = elementIndex(dst, bytes) + (o * axisLength + k) * inner + i;
+            v[at] = v[at]! + v[elementIndex(src, bytes) + (o * count + j) * inner + i]!;
           }
         }
       }
     };
   }
 
-  function gatherAlong(view: () => FloatView, bytes: number) {
+  function gatherAlong(view: () => FloatView, bytes: 4 | 8) {
     return (out: number, src: number, idx: number, outer: number, axisLength: number, count: number, inner: number): void => {
       const v = view();
       for (let o = 0; o < outer; o++) {
         for (let j = 0; j < count; j++) {
           for (let i = 0; i < inner; i++) {
             const flat = (o * count + j) * inner + i;
-            v[out / bytes + flat] = v[src / bytes + (o * axisLength + views.i32[(idx >> 2) + flat]!) * inner + i]!;
+            v[elementIndex(out, bytes) + flat] = v[elementIndex(src, bytes) + (o * axisLength + views.i32[elementIndex(idx, 4) + flat]!) * inner + i]!;
           }
         }
       }
     };
   }
 
-  function scatterAlongAdd(view: () => FloatView, bytes: number) {
+  function scatterAlongAdd(view: () => FloatView, bytes: 4 | 8) {
     return (dst: number, src: number, idx: number, outer: number, axisLength: number, count: number, inner: number): void => {
       const v = view();
       for (let o = 0; o < outer; o++) {
         for (let j = 0; j < count; j++) {
           for (let i = 0; i < inner; i++) {
             const flat = (o * count + j) * inner + i;
-            const at = dst / bytes + (o * axisLength + views.i32[(idx >> 2) + flat]!) * inner + i;
-            v[at] = v[at]! + v[src / bytes + flat]!;
+            const at = elementIndex(dst, bytes) + (o * axisLength + views.i32[elementIndex(idx, 4) + flat]!) * inner + i;
+            v[at] = v[at]! + v[elementIndex(src, bytes) + flat]!;
           }
         }
       }
     };
   }
 
-  function select(view: () => FloatView, bytes: number) {
+  function select(view: () => FloatView, bytes: 4 | 8) {
     return (out: number, cond: number, a: number, b: number, rank: number, desc: number): void => {
       const v = view();
       const [shape, sc, sa, sb] = readDescriptor(views.i32, desc, rank, 4) as [number[], number[], number[], number[]];
       forEachIndex(shape, [sc, sa, sb], (flat, [oc, oa, ob]) => {
-        v[out / bytes + flat] = v[cond / bytes + oc!] !== 0 ? v[a / bytes + oa!]! : v[b / bytes + ob!]!;
+        v[elementIndex(out, bytes) + flat] = v[elementIndex(cond, bytes) + oc!] !== 0 ? v[elementIndex(a, bytes) + oa!]! : v[elementIndex(b, bytes) + ob!]!;
       });
     };
   }
 
-  function applyGate(view: () => FloatView, bytes: number) {
+  function applyGate(view: () => FloatView, bytes: 4 | 8) {
     return (out: number, state: number, gate: number, A: number, D: number, B: number, transposed: number): void => {
       const v = view();
-      const g = (o: number, i: number) => v[gate / bytes + (transposed ? i * D + o : o * D + i)]!;
+      const g = (o: number, i: number) => v[elementIndex(gate, bytes) + (transposed ? i * D + o : o * D + i)]!;
       for (let a = 0; a < A; a++) {
         for (let o = 0; o < D; o++) {
           for (let b = 0; b < B; b++) {
             let s = 0;
-            for (let i = 0; i < D; i++) s += g(o, i) * v[state / bytes + (a * D + i) * B + b]!;
-            v[out / bytes + (a * D + o) * B + b] = s;
+            for (let i = 0; i < D; i++) s += g(o, i) * v[elementIndex(state, bytes) + (a * D + i) * B + b]!;
+            v[elementIndex(out, bytes) + (a * D + o) * B + b] = s;
           }
         }
       }
     };
   }
 
-  function gateGradient(view: () => FloatView, bytes: number) {
+  function gateGradient(view: () => FloatView, bytes: 4 | 8) {
     return (dGate: number, gOut: number, state: number, A: number, D: number, B: number): void => {
       const v = view();
       for (let o = 0; o < D; o++) {
         for (let i = 0; i < D; i++) {
           let s = 0;
-          for (let a = 0; a < A; a++) for (let b = 0; b < B; b++) s += v[gOut / bytes + (a * D + o) * B + b]! * v[state / bytes + (a * D + i) * B + b]!;
-          v[dGate / bytes + o * D + i] = s;
+          for (let a = 0; a < A; a++) for (let b = 0; b < B; b++) s += v[elementIndex(gOut, bytes) + (a * D + o) * B + b]! * v[elementIndex(state, bytes) + (a * D + i) * B + b]!;
+          v[elementIndex(dGate, bytes) + o * D + i] = s;
         }
       }
     };
   }
 
-  function gateBackward(view: () => FloatView, bytes: number) {
+  function gateBackward(view: () => FloatView, bytes: 4 | 8) {
     const apply = applyGate(view, bytes);
     const gradient = gateGradient(view, bytes);
     return (dState: number, dGate: number, gOut: number, state: number, gate: number, A: number, D: number, B: number): void => {
@@ -324,7 +325,7 @@ export function referenceKernels(views: MemoryViews): ReferenceKernels {
     return i >= 0 && i < size ? i : -1;
   };
 
-  function im2col(view: () => FloatView, bytes: number) {
+  function im2col(view: () => FloatView, bytes: 4 | 8) {
     return (cols: number, ld: number, image: number, C: number, H: number, W: number, KH: number, KW: number,
       sH: number, sW: number, pH: number, pW: number, dH: number, dW: number, OH: number, OW: number): void => {
       const v = view();
@@ -333,13 +334,13 @@ export function referenceKernels(views: MemoryViews): ReferenceKernels {
         for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
           const ih = inputIndex(oh, kh, sH, pH, dH, H);
           const iw = inputIndex(ow, kw, sW, pW, dW, W);
-          v[cols / bytes + row * ld + oh * OW + ow] = ih < 0 || iw < 0 ? 0 : v[image / bytes + (c * H + ih) * W + iw]!;
+          v[elementIndex(cols, bytes) + row * ld + oh * OW + ow] = ih < 0 || iw < 0 ? 0 : v[elementIndex(image, bytes) + (c * H + ih) * W + iw]!;
         }
       }
     };
   }
 
-  function col2im(view: () => FloatView, bytes: number) {
+  function col2im(view: () => FloatView, bytes: 4 | 8) {
     return (image: number, cols: number, ld: number, C: number, H: number, W: number, KH: number, KW: number,
       sH: number, sW: number, pH: number, pW: number, dH: number, dW: number, OH: number, OW: number): void => {
       const v = view();
@@ -349,8 +350,8 @@ export function referenceKernels(views: MemoryViews): ReferenceKernels {
           const ih = inputIndex(oh, kh, sH, pH, dH, H);
           const iw = inputIndex(ow, kw, sW, pW, dW, W);
           if (ih < 0 || iw < 0) continue;
-          const at = image / bytes + (c * H + ih) * W + iw;
-          v[at] = v[at]! + v[cols / bytes + row * ld + oh * OW + ow]!;
+          const at = elementIndex(image, bytes) + (c * H + ih) * W + iw;
+          v[at] = v[at]! + v[elementIndex(cols, bytes) + row * ld + oh * OW + ow]!;
         }
       }
     };
@@ -360,7 +361,7 @@ export function referenceKernels(views: MemoryViews): ReferenceKernels {
   const windowRange = (o: number, stride: number, pad: number, kernel: number, size: number): [number, number] =>
     [Math.max(o * stride - pad, 0), Math.min(o * stride - pad + kernel, size)];
 
-  function maxPool2d(view: () => FloatView, bytes: number) {
+  function maxPool2d(view: () => FloatView, bytes: 4 | 8) {
     return (out: number, argmax: number, x: number, NC: number, H: number, W: number, OH: number, OW: number,
       KH: number, KW: number, sH: number, sW: number, pH: number, pW: number): void => {
       const v = view();
@@ -370,7 +371,7 @@ export function referenceKernels(views: MemoryViews): ReferenceKernels {
         let best = -Infinity;
         let bestAt = -1;
         for (let ih = h0; ih < h1 && !Number.isNaN(best); ih++) for (let iw = w0; iw < w1; iw++) {
-          const value = v[x / bytes + (p * H + ih) * W + iw]!;
+          const value = v[elementIndex(x, bytes) + (p * H + ih) * W + iw]!;
           if (bestAt < 0 || value > best || (Number.isNaN(value) && !Number.isNaN(best))) {
             best = value;
             bestAt = ih * W + iw;
@@ -378,24 +379,24 @@ export function referenceKernels(views: MemoryViews): ReferenceKernels {
           }
         }
         const o = (p * OH + oh) * OW + ow;
-        v[out / bytes + o] = best;
-        views.i32[(argmax >> 2) + o] = bestAt;
+        v[elementIndex(out, bytes) + o] = best;
+        views.i32[elementIndex(argmax, 4) + o] = bestAt;
       }
     };
   }
 
-  function maxPool2dBackward(view: () => FloatView, bytes: number) {
+  function maxPool2dBackward(view: () => FloatView, bytes: 4 | 8) {
     return (dx: number, dy: number, argmax: number, NC: number, H: number, W: number, OH: number, OW: number): void => {
       const v = view();
       for (let p = 0; p < NC; p++) for (let q = 0; q < OH * OW; q++) {
         const o = p * OH * OW + q;
-        const at = dx / bytes + p * H * W + views.i32[(argmax >> 2) + o]!;
-        v[at] = v[at]! + v[dy / bytes + o]!;
+        const at = elementIndex(dx, bytes) + p * H * W + views.i32[elementIndex(argmax, 4) + o]!;
+        v[at] = v[at]! + v[elementIndex(dy, bytes) + o]!;
       }
     };
   }
 
-  function avgPool2d(view: () => FloatView, bytes: number, backward: boolean) {
+  function avgPool2d(view: () => FloatView, bytes: 4 | 8, backward: boolean) {
     return (a: number, b: number, NC: number, H: number, W: number, OH: number, OW: number,
       KH: number, KW: number, sH: number, sW: number, pH: number, pW: number, countIncludePad: number): void => {
       const v = view();
@@ -407,20 +408,20 @@ export function referenceKernels(views: MemoryViews): ReferenceKernels {
         if (backward) {
           // a = dx, b = dy
           for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) {
-            const at = a / bytes + (p * H + ih) * W + iw;
-            v[at] = v[at]! + v[b / bytes + o]! / divisor;
+            const at = elementIndex(a, bytes) + (p * H + ih) * W + iw;
+            v[at] = v[at]! + v[elementIndex(b, bytes) + o]! / divisor;
           }
         } else {
           // a = out, b = x
           let sum = 0;
-          for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) sum += v[b / bytes + (p * H + ih) * W + iw]!;
-          v[a / bytes + o] = sum / divisor;
+          for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) sum += v[elementIndex(b, bytes) + (p * H + ih) * W + iw]!;
+          v[elementIndex(a, bytes) + o] = sum / divisor;
         }
       }
     };
   }
 
-  function adaptiveAvgPool2d(view: () => FloatView, bytes: number, backward: boolean) {
+  function adaptiveAvgPool2d(view: () => FloatView, bytes: 4 | 8, backward: boolean) {
     return (a: number, b: number, NC: number, H: number, W: number, OH: number, OW: number): void => {
       const v = view();
       for (let p = 0; p < NC; p++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) {
@@ -430,49 +431,49 @@ export function referenceKernels(views: MemoryViews): ReferenceKernels {
         const o = (p * OH + oh) * OW + ow;
         if (backward) {
           for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) {
-            const at = a / bytes + (p * H + ih) * W + iw;
-            v[at] = v[at]! + v[b / bytes + o]! / count;
+            const at = elementIndex(a, bytes) + (p * H + ih) * W + iw;
+            v[at] = v[at]! + v[elementIndex(b, bytes) + o]! / count;
           }
         } else {
           let sum = 0;
-          for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) sum += v[b / bytes + (p * H + ih) * W + iw]!;
-          v[a / bytes + o] = sum / count;
+          for (let ih = h0; ih < h1; ih++) for (let iw = w0; iw < w1; iw++) sum += v[elementIndex(b, bytes) + (p * H + ih) * W + iw]!;
+          v[elementIndex(a, bytes) + o] = sum / count;
         }
       }
     };
   }
 
-  function sgdStep(view: () => FloatView, bytes: number) {
+  function sgdStep(view: () => FloatView, bytes: 4 | 8) {
     return (param: number, grad: number, buffer: number, n: number, lr: number, momentum: number, dampening: number,
       weightDecay: number, nesterov: number, first: number): void => {
       const v = view();
       for (let i = 0; i < n; i++) {
-        const p = v[param / bytes + i]!;
-        let d = v[grad / bytes + i]! + weightDecay * p;
+        const p = v[elementIndex(param, bytes) + i]!;
+        let d = v[elementIndex(grad, bytes) + i]! + weightDecay * p;
         if (momentum !== 0) {
-          const b = first ? d : momentum * v[buffer / bytes + i]! + (1 - dampening) * d;
-          v[buffer / bytes + i] = b;
+          const b = first ? d : momentum * v[elementIndex(buffer, bytes) + i]! + (1 - dampening) * d;
+          v[elementIndex(buffer, bytes) + i] = b;
           d = nesterov ? d + momentum * b : b;
         }
-        v[param / bytes + i] = p - lr * d;
+        v[elementIndex(param, bytes) + i] = p - lr * d;
       }
     };
   }
 
-  function adamStep(view: () => FloatView, bytes: number) {
+  function adamStep(view: () => FloatView, bytes: 4 | 8) {
     return (param: number, grad: number, m: number, vs: number, n: number, lr: number, beta1: number, beta2: number,
       eps: number, weightDecay: number, decoupled: number, bias1: number, bias2: number): void => {
       const v = view();
       for (let i = 0; i < n; i++) {
-        let p = v[param / bytes + i]!;
-        let g = v[grad / bytes + i]!;
+        let p = v[elementIndex(param, bytes) + i]!;
+        let g = v[elementIndex(grad, bytes) + i]!;
         if (decoupled) p *= 1 - lr * weightDecay;
         else g += weightDecay * p;
-        const mi = beta1 * v[m / bytes + i]! + (1 - beta1) * g;
-        const vi = beta2 * v[vs / bytes + i]! + (1 - beta2) * g * g;
-        v[m / bytes + i] = mi;
-        v[vs / bytes + i] = vi;
-        v[param / bytes + i] = p - (lr * (mi / bias1)) / (Math.sqrt(vi / bias2) + eps);
+        const mi = beta1 * v[elementIndex(m, bytes) + i]! + (1 - beta1) * g;
+        const vi = beta2 * v[elementIndex(vs, bytes) + i]! + (1 - beta2) * g * g;
+        v[elementIndex(m, bytes) + i] = mi;
+        v[elementIndex(vs, bytes) + i] = vi;
+        v[elementIndex(param, bytes) + i] = p - (lr * (mi / bias1)) / (Math.sqrt(vi / bias2) + eps);
       }
     };
   }
@@ -531,10 +532,10 @@ export function referenceKernels(views: MemoryViews): ReferenceKernels {
     fillF32: fill(f32, 4),
     fillF64: fill(f64, 8),
     castF32ToF64: (out, src, n) => {
-      for (let i = 0; i < n; i++) views.f64[out / 8 + i] = views.f32[src / 4 + i]!;
+      for (let i = 0; i < n; i++) views.f64[elementIndex(out, 8) + i] = views.f32[elementIndex(src, 4) + i]!;
     },
     castF64ToF32: (out, src, n) => {
-      for (let i = 0; i < n; i++) views.f32[out / 4 + i] = views.f64[src / 8 + i]!;
+      for (let i = 0; i < n; i++) views.f32[elementIndex(out, 4) + i] = views.f64[elementIndex(src, 8) + i]!;
     },
     sumAxisF32: sumAxis(f32, 4),
     sumAxisF64: sumAxis(f64, 8),

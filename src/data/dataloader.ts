@@ -8,7 +8,8 @@
 import { ArgumentError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
-import { parseDtype, type Dtype } from '../tensor/dtype.js';
+import { elementIndex } from '../backend/kernel-module.js';
+import { bytesPerElement, parseDtype, type Dtype } from '../tensor/dtype.js';
 import { RandomGenerator } from '../tensor/random.js';
 import type { ImageDataset } from './dataset.js';
 
@@ -103,7 +104,7 @@ export class DataLoader implements Iterable<Batch> {
     const x = Tensor.empty([indices.length, ...this.data.shape], this.dtype, 'DataLoader');
     const engine = kernels();
     const view = this.dtype === 'float32' ? engine.f32 : engine.f64;
-    const base = x.ptr >> (this.dtype === 'float32' ? 2 : 3);
+    const base = elementIndex(x.ptr, bytesPerElement(this.dtype));
     const y = new Int32Array(indices.length);
     for (let b = 0; b < indices.length; b++) {
       const sample = indices[b]!;

@@ -5,8 +5,9 @@
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
+import { elementIndex } from '../backend/kernel-module.js';
 import { record } from '../autograd/graph.js';
-import { parseDtype, sameDtype, type Dtype } from '../tensor/dtype.js';
+import { bytesPerElement, parseDtype, sameDtype, type Dtype } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides, mergeAxes, normalizeAxis, sizeOf, type Shape } from '../tensor/shape.js';
 import { kernelsFor } from './kernel-set.js';
 import { operand, operandPair, scalarTensor } from './operand.js';
@@ -44,10 +45,10 @@ export function toIndices(op: string, input: IndexInput, limit: number): Indices
 }
 
 // Runs a kernel that reads indices from WebAssembly memory.
-function withIndexBuffer<T>(values: Int32Array, fn: (ptr: number) => T): T {
+function withIndexBuffer<T>(op: string, values: Int32Array, fn: (ptr: number) => T): T {
   const engine = kernels();
-  const ptr = engine.allocator.alloc(values.length * 4);
-  engine.i32.set(values, ptr >> 2);
+  const ptr = engine.allocator.alloc(values.length * 4, op);
+  engine.i32.set(values, elementIndex(ptr, 4));
   try {
     return fn(ptr);
   } finally {
@@ -81,7 +82,7 @@ export function indexSelect(x: Tensor, axis: number, indices: IndexInput): Tenso
   shape[a] = idx.values.length;
   const out = Tensor.empty(shape, t.dtype, 'indexSelect');
   if (out.size > 0) {
-    withIndexBuffer(idx.values, (ptr) =>
+    withIndexBuffer('indexSelect', idx.values, (ptr) =>
       kernelsFor(t.dtype).indexSelect(out.ptr, t.ptr, ptr, sizeOf(t.shape.slice(0, a)), t.shape[a]!, idx.values.length, sizeOf(t.shape.slice(a + 1))));
   }
   return record('indexSelect', [t], out, { axis: a, indices: idx } satisfies AxisIndexSaved);
@@ -92,7 +93,7 @@ export function indexAdd(base: Tensor, axis: number, indices: Indices, src: Tens
   sameDtype('indexAdd', base.dtype, src.dtype);
   const out = copyForward(base);
   if (src.size > 0) {
-    withIndexBuffer(indices.values, (ptr) =>
+    withIndexBuffer('indexAdd', indices.values, (ptr) =>
       kernelsFor(base.dtype).indexAdd(out.ptr, src.ptr, ptr, sizeOf(base.shape.slice(0, axis)), base.shape[axis]!, indices.values.length, sizeOf(base.shape.slice(axis + 1))));
   }
   return record('indexAdd', [base, src], out, { axis, indices } satisfies AxisIndexSaved);
@@ -118,7 +119,7 @@ export function gatherIndices(t: Tensor, a: number, idx: Indices): Tensor {
   }
   const out = Tensor.empty(idx.shape, t.dtype, 'gather');
   if (out.size > 0) {
-    withIndexBuffer(idx.values, (ptr) =>
+    withIndexBuffer('gather', idx.values, (ptr) =>
       kernelsFor(t.dtype).gatherAlong(out.ptr, t.ptr, ptr, sizeOf(t.shape.slice(0, a)), t.shape[a]!, idx.shape[a]!, sizeOf(t.shape.slice(a + 1))));
   }
   return record('gather', [t], out, { axis: a, indices: idx } satisfies AxisIndexSaved);
@@ -129,7 +130,7 @@ export function scatterAdd(base: Tensor, axis: number, indices: Indices, src: Te
   sameDtype('scatterAdd', base.dtype, src.dtype);
   const out = copyForward(base);
   if (src.size > 0) {
-    withIndexBuffer(indices.values, (ptr) =>
+    withIndexBuffer('scatterAdd', indices.values, (ptr) =>
       kernelsFor(base.dtype).scatterAlongAdd(out.ptr, src.ptr, ptr, sizeOf(base.shape.slice(0, axis)), base.shape[axis]!, indices.shape[axis]!, sizeOf(base.shape.slice(axis + 1))));
   }
   return record('scatterAdd', [base, src], out, { axis, indices } satisfies AxisIndexSaved);
@@ -182,7 +183,7 @@ export function oneHotTensor(labels: IndexInput, numClasses: number, dtypeIn: Dt
   const dtype = parseDtype('oneHot', dtypeIn);
   const out = zerosOf([idx.values.length, numClasses], dtype, 'oneHot', result);
   const engine = kernels();
-  const base = out.ptr >> (dtype === 'float32' ? 2 : 3);
+  const base = elementIndex(out.ptr, bytesPerElement(dtype));
   const view = dtype === 'float32' ? engine.f32 : engine.f64;
   idx.values.forEach((label, i) => {
     view[base + i * numClasses + label] = 1;

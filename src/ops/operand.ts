@@ -2,8 +2,9 @@
 
 import { ArgumentError } from '../errors.js';
 import { Tensor, type TensorLike } from '../tensor.js';
-import { sameDtype, type Dtype } from '../tensor/dtype.js';
+import { bytesPerElement, sameDtype, type Dtype } from '../tensor/dtype.js';
 import { kernels } from '../backend/engine.js';
+import { elementIndex } from '../backend/kernel-module.js';
 
 /** Checks that x is a live Tensor. */
 export function operand(op: string, x: unknown, name = 'input'): Tensor {
@@ -17,8 +18,9 @@ export function operand(op: string, x: unknown, name = 'input'): Tensor {
 /** A rank-0 tensor holding a number, in the given dtype (an internal result). */
 export function scalarTensor(value: number, dtype: Dtype): Tensor {
   const t = Tensor.empty([], dtype, 'scalar');
-  if (dtype === 'float32') kernels().f32[t.ptr >> 2] = value;
-  else kernels().f64[t.ptr >> 3] = value;
+  const at = elementIndex(t.ptr, bytesPerElement(dtype));
+  if (dtype === 'float32') kernels().f32[at] = value;
+  else kernels().f64[at] = value;
   return t;
 }
 

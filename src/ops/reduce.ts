@@ -4,6 +4,7 @@
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
+import { elementIndex } from '../backend/kernel-module.js';
 import { record } from '../autograd/graph.js';
 import { normalizeAxes, normalizeAxis, sameShape, sizeOf, type Shape } from '../tensor/shape.js';
 import { kernelsFor } from './kernel-set.js';
@@ -129,9 +130,10 @@ export function max(x: Tensor, axes?: number | number[], keepdims = false): Tens
   const argmax = new Int32Array(outer * inner);
   if (out.size > 0) {
     const engine = kernels();
-    const argPtr = engine.allocator.alloc(argmax.length * 4);
+    const argPtr = engine.allocator.alloc(argmax.length * 4, 'max');
     kernelsFor(t.dtype).maxAxis(out.ptr, argPtr, source.ptr, outer, extent, inner);
-    argmax.set(engine.i32.subarray(argPtr >> 2, (argPtr >> 2) + argmax.length));
+    const at = elementIndex(argPtr, 4);
+    argmax.set(engine.i32.subarray(at, at + argmax.length));
     engine.allocator.free(argPtr);
   }
   if (source !== t) source.dispose();
@@ -150,12 +152,16 @@ export function argmax(x: Tensor, axis: number): Int32Array {
   if (result.length === 0) return result;
   const engine = kernels();
   const bytes = t.dtype === 'float32' ? 4 : 8;
-  const values = engine.allocator.alloc(result.length * bytes);
-  const argPtr = engine.allocator.alloc(result.length * 4);
-  kernelsFor(t.dtype).maxAxis(values, argPtr, t.ptr, outer, extent, inner);
-  result.set(engine.i32.subarray(argPtr >> 2, (argPtr >> 2) + result.length));
-  engine.allocator.free(values);
-  engine.allocator.free(argPtr);
+  const values = engine.allocator.alloc(result.length * bytes, 'argmax');
+  try {
+    const argPtr = engine.allocator.alloc(result.length * 4, 'argmax');
+    kernelsFor(t.dtype).maxAxis(values, argPtr, t.ptr, outer, extent, inner);
+    const at = elementIndex(argPtr, 4);
+    result.set(engine.i32.subarray(at, at + result.length));
+    engine.allocator.free(argPtr);
+  } finally {
+    engine.allocator.free(values);
+  }
   return result;
 }
 

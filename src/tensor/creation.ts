@@ -4,7 +4,8 @@
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import { Tensor, type NestedArray } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
-import { parseDtype, type Dtype } from './dtype.js';
+import { elementIndex } from '../backend/kernel-module.js';
+import { bytesPerElement, parseDtype, type Dtype } from './dtype.js';
 import { generatorFor } from './random.js';
 import { checkShape, sizeOf, type Shape } from './shape.js';
 
@@ -29,8 +30,9 @@ function finish(t: Tensor, options: CreationOptions): Tensor {
 
 function writeValues(t: Tensor, values: ArrayLike<number>): void {
   const engine = kernels();
-  if (t.dtype === 'float32') engine.f32.set(values, t.ptr >> 2);
-  else engine.f64.set(values, t.ptr >> 3);
+  const at = elementIndex(t.ptr, bytesPerElement(t.dtype));
+  if (t.dtype === 'float32') engine.f32.set(values, at);
+  else engine.f64.set(values, at);
 }
 
 /** @internal A tensor filled by calling sample() once per element, in row-major order. */
@@ -149,7 +151,7 @@ export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
   const t = zeros(checkShape('eye', [n, m]), { dtype: options.dtype });
   const engine = kernels();
   const view = t.dtype === 'float32' ? engine.f32 : engine.f64;
-  const base = t.ptr >> (t.dtype === 'float32' ? 2 : 3);
+  const base = elementIndex(t.ptr, bytesPerElement(t.dtype));
   for (let i = 0; i < Math.min(n, m); i++) view[base + i * m + i] = 1;
   return finish(t, options);
 }

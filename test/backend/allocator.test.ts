@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALIGNMENT, Allocator, MAX_MEMORY_BYTES, WASM_PAGE_BYTES, type GrowableMemory } from '../../src/backend/allocator.js';
-import { KernelModule, relaxedSimdSupported } from '../../src/backend/kernel-module.js';
+import { KernelModule, elementIndex, relaxedSimdSupported } from '../../src/backend/kernel-module.js';
 import { OutOfMemoryError } from '../../src/errors.js';
 
 // A memory that only counts pages: lets the 4 GiB ceiling be tested without allocating it.
@@ -78,13 +78,41 @@ describe('Allocator', () => {
     a.alloc(3 * 2 ** 30);
     expect(() => a.alloc(2 ** 30 + 16)).toThrow(OutOfMemoryError);
     expect(() => a.alloc(2 ** 30 + 16)).toThrow(/4 GiB/);
+    expect(() => a.alloc(2 ** 30 + 16, 'matmul')).toThrow(/^matmul: 1073741840 bytes do not fit in WebAssembly memory/);
     expect(a.alloc(1024)).toBeGreaterThan(0);
     expect(MAX_MEMORY_BYTES).toBe(2 ** 32);
   });
 
+  it('splits, coalesces and reuses blocks above 2 GiB, up to the last byte below 4 GiB', () => {
+    const memory = fakeMemory(1);
+    const a = new Allocator(0, memory);
+    const low = a.alloc(2 ** 31 + 4096);
+    const x = a.alloc(1024);
+    const y = a.alloc(2 ** 30);
+    const zBytes = MAX_MEMORY_BYTES - (y + 2 ** 30);
+    const z = a.alloc(zBytes);
+    expect(Math.min(x, y, z)).toBeGreaterThan(2 ** 31);
+    expect(z + zBytes).toBe(MAX_MEMORY_BYTES);
+    expect(memory.byteLength()).toBe(MAX_MEMORY_BYTES);
+    expect(() => a.alloc(16)).toThrow(OutOfMemoryError);
+    a.free(x);
+    a.free(y); // one free block [x, z) of 1 GiB + 1 KiB
+    expect(a.stats().freeBytes).toBe(2 ** 30 + 1024);
+    expect(a.alloc(2 ** 30)).toBe(x);
+    expect(a.alloc(1024)).toBe(x + 2 ** 30);
+    a.free(z); // the block at the top gives its bytes back to the untouched region
+    expect(() => a.alloc(zBytes + 16)).toThrow(OutOfMemoryError);
+    expect(a.alloc(zBytes)).toBe(z);
+    a.free(low); // a free block above 2 GiB in size, reused whole and then split
+    expect(a.sizeOf(a.alloc(2 ** 31))).toBe(2 ** 31);
+    expect(a.alloc(4096)).toBe(2 ** 31);
+    expect(a.stats().freeBytes).toBe(0);
+  });
+
   it('throws OutOfMemoryError when the engine refuses to grow', () => {
     const a = new Allocator(0, fakeMemory(1, 4));
-    expect(() => a.alloc(10 * WASM_PAGE_BYTES)).toThrow(/could not grow/);
+    expect(() => a.alloc(10 * WASM_PAGE_BYTES)).toThrow(/^alloc: WebAssembly memory could not grow/);
+    expect(() => a.alloc(10 * WASM_PAGE_BYTES, 'conv2d')).toThrow(/^conv2d: WebAssembly memory could not grow/);
     expect(a.alloc(16)).toBe(0);
   });
 
@@ -148,13 +176,13 @@ describe('KernelModule', () => {
   it('keeps typed views valid across memory.grow', () => {
     const m = KernelModule.create('simd');
     const p = m.allocator.alloc(16);
-    m.f32[p >> 2] = 42;
+    m.f32[elementIndex(p, 4)] = 42;
     const before = m.memory.buffer.byteLength;
     const big = m.allocator.alloc(64 * 1024 * 1024); // forces growth, detaching old buffers
     expect(m.memory.buffer.byteLength).toBeGreaterThan(before);
-    expect(m.f32[p >> 2]).toBe(42);
-    m.f64[big >> 3] = 1.5;
-    expect(m.f64[big >> 3]).toBe(1.5);
+    expect(m.f32[elementIndex(p, 4)]).toBe(42);
+    m.f64[elementIndex(big, 8)] = 1.5;
+    expect(m.f64[elementIndex(big, 8)]).toBe(1.5);
     expect(m.f32.buffer).toBe(m.memory.buffer);
     expect(m.i32.buffer).toBe(m.memory.buffer);
     expect(m.u8.buffer).toBe(m.memory.buffer);

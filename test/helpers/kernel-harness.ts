@@ -2,7 +2,7 @@
 // random values, and compare a kernel's result with its reference twin.
 
 import { expect } from 'vitest';
-import { KernelModule, type KernelBuild } from '../../src/backend/kernel-module.js';
+import { KernelModule, elementIndex, type KernelBuild } from '../../src/backend/kernel-module.js';
 import { referenceKernels, type ReferenceKernels } from '../../src/backend/reference-kernels.js';
 
 export type Dtype = 'float32' | 'float64';
@@ -38,12 +38,17 @@ export class Harness {
     return this.module.kernels;
   }
 
-  bytes(dtype: Dtype): number {
+  bytes(dtype: Dtype): 4 | 8 {
     return dtype === 'float32' ? 4 : 8;
   }
 
   view(dtype: Dtype): Float32Array | Float64Array {
     return dtype === 'float32' ? this.module.f32 : this.module.f64;
+  }
+
+  /** Index in view(dtype) of the element at byte address ptr. */
+  index(dtype: Dtype, ptr: number): number {
+    return elementIndex(ptr, this.bytes(dtype));
   }
 
   alloc(dtype: Dtype, n: number): number {
@@ -54,19 +59,26 @@ export class Harness {
   random_(dtype: Dtype, n: number, lo = -1, hi = 1): number {
     const ptr = this.alloc(dtype, n);
     const v = this.view(dtype);
-    for (let i = 0; i < n; i++) v[ptr / this.bytes(dtype) + i] = lo + (hi - lo) * this.random();
+    const at = this.index(dtype, ptr);
+    for (let i = 0; i < n; i++) v[at + i] = lo + (hi - lo) * this.random();
     return ptr;
   }
 
   fromValues(dtype: Dtype, values: ArrayLike<number>): number {
     const ptr = this.alloc(dtype, values.length);
-    this.view(dtype).set(values, ptr / this.bytes(dtype));
+    this.view(dtype).set(values, this.index(dtype, ptr));
     return ptr;
   }
 
   read(dtype: Dtype, ptr: number, n: number): Float64Array {
-    const v = this.view(dtype);
-    return Float64Array.from(v.subarray(ptr / this.bytes(dtype), ptr / this.bytes(dtype) + n));
+    const at = this.index(dtype, ptr);
+    return Float64Array.from(this.view(dtype).subarray(at, at + n));
+  }
+
+  /** n i32 values at byte address ptr. */
+  readInts(ptr: number, n: number): number[] {
+    const at = elementIndex(ptr, 4);
+    return Array.from(this.module.i32.subarray(at, at + n));
   }
 
   /** Copies n elements to a fresh block (so kernel and reference get identical inputs). */

@@ -39,8 +39,8 @@ describe.each(BUILDS)('conv, pooling and optimizer kernels (%s build)', (build) 
       const ld = OH * OW + 3;
       const n = g.C * g.KH * g.KW * ld;
       const cols = h.alloc(dtype, n), colsRef = h.alloc(dtype, n);
-      h.view(dtype).fill(NaN, cols / h.bytes(dtype), cols / h.bytes(dtype) + n);
-      h.view(dtype).fill(NaN, colsRef / h.bytes(dtype), colsRef / h.bytes(dtype) + n);
+      h.view(dtype).fill(NaN, h.index(dtype, cols), h.index(dtype, cols) + n);
+      h.view(dtype).fill(NaN, h.index(dtype, colsRef), h.index(dtype, colsRef) + n);
       h.k[`im2col${S}`](cols, ld, image, ...args);
       h.ref[`im2col${S}`](colsRef, ld, image, ...args);
       // Every entry of each row's image part is written; the 3 spare columns are left alone.
@@ -60,14 +60,14 @@ describe.each(BUILDS)('conv, pooling and optimizer kernels (%s build)', (build) 
       const NC = 3;
       const size = NC * g.H * g.W;
       const x = h.random_(dtype, size);
-      h.view(dtype)[x / h.bytes(dtype) + 5] = h.view(dtype)[x / h.bytes(dtype) + 6]!; // a tie
+      h.view(dtype)[h.index(dtype, x) + 5] = h.view(dtype)[h.index(dtype, x) + 6]!; // a tie
       const pool = [NC, g.H, g.W, OH, OW, g.KH, g.KW, g.sH, g.sW, g.pH, g.pW] as const;
       const out = h.alloc(dtype, NC * OH * OW), outRef = h.alloc(dtype, NC * OH * OW);
       const arg = h.module.allocator.alloc(NC * OH * OW * 4), argRef = h.module.allocator.alloc(NC * OH * OW * 4);
       h.k[`maxPool2d${S}`](out, arg, x, ...pool);
       h.ref[`maxPool2d${S}`](outRef, argRef, x, ...pool);
       expect(Array.from(h.read(dtype, out, NC * OH * OW))).toEqual(Array.from(h.read(dtype, outRef, NC * OH * OW)));
-      expect(Array.from(h.module.i32.subarray(arg >> 2, (arg >> 2) + NC * OH * OW))).toEqual(Array.from(h.module.i32.subarray(argRef >> 2, (argRef >> 2) + NC * OH * OW)));
+      expect(h.readInts(arg, NC * OH * OW)).toEqual(h.readInts(argRef, NC * OH * OW));
       const dy = h.random_(dtype, NC * OH * OW);
       const dx = h.random_(dtype, size), dxRef = h.clone(dtype, dx, size);
       h.k[`maxPool2dBackward${S}`](dx, dy, arg, NC, g.H, g.W, OH, OW);

@@ -89,7 +89,7 @@ describe.each(BUILDS)('elementwise kernels (%s build)', (build) => {
         const a = h.random_(dtype, aSize, lo, hi);
         const b = h.random_(dtype, bSize, lo, hi);
         // Exercise ties for comparisons and max/min.
-        if (aSize === bSize) h.view(dtype).copyWithin(a / h.bytes(dtype), b / h.bytes(dtype), b / h.bytes(dtype) + 1);
+        if (aSize === bSize) h.view(dtype).copyWithin(h.index(dtype, a), h.index(dtype, b), h.index(dtype, b) + 1);
         const out = h.alloc(dtype, size);
         const outRef = h.alloc(dtype, size);
         const desc = h.module.descriptor(shape, sa, sb);

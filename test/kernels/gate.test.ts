@@ -25,7 +25,7 @@ describe.each(BUILDS)('gate kernels (%s build)', (build) => {
     const SENTINEL = 12345.5;
     const guarded = (n: number) => {
       const base = h.alloc(dtype, n + 2 * GUARD);
-      const first = base / h.bytes(dtype);
+      const first = h.index(dtype, base);
       h.view(dtype).fill(SENTINEL, first, first + n + 2 * GUARD);
       const ptr = base + GUARD * h.bytes(dtype);
       const untouched = (label: string) => {
@@ -55,7 +55,7 @@ describe.each(BUILDS)('gate kernels (%s build)', (build) => {
       expectClose(h.read(dtype, dG.ptr, D * D), h.read(dtype, dGRef, D * D), rel * 4, gradientTolerance, 'gateGradient');
       dG.untouched('gateGradient');
       const dS = guarded(n), dSRef = h.alloc(dtype, n);
-      h.view(dtype).fill(NaN, dG.ptr / h.bytes(dtype), dG.ptr / h.bytes(dtype) + D * D); // outputs are overwritten
+      h.view(dtype).fill(NaN, h.index(dtype, dG.ptr), h.index(dtype, dG.ptr) + D * D); // outputs are overwritten
       h.k[`gateBackward${S}`](dS.ptr, dG.ptr, gOut, state, gate, A, D, B);
       h.ref[`gateBackward${S}`](dSRef, dGRef, gOut, state, gate, A, D, B);
       expectClose(h.read(dtype, dS.ptr, n), h.read(dtype, dSRef, n), rel, rel * D, 'gateBackward state');

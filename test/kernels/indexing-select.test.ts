@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AWKWARD_SIZES, BUILDS, DTYPES, Harness, seededRandom } from '../helpers/kernel-harness.js';
+import { elementIndex } from '../../src/backend/kernel-module.js';
 
 describe.each(BUILDS)('index and select kernels (%s build)', (build) => {
   const h = new Harness(build, 3);
@@ -7,7 +8,7 @@ describe.each(BUILDS)('index and select kernels (%s build)', (build) => {
 
   function indices(count: number, limit: number): number {
     const ptr = h.module.allocator.alloc(Math.max(1, count) * 4);
-    for (let j = 0; j < count; j++) h.module.i32[(ptr >> 2) + j] = Math.floor(random() * limit);
+    h.module.i32.set(Int32Array.from({ length: count }, () => Math.floor(random() * limit)), elementIndex(ptr, 4));
     return ptr;
   }
 
