@@ -194,9 +194,9 @@ export const FAMILIES: Record<string, (L: Lib, r: Recorder) => void> = {
       r.put(`${name} grad state`, state.grad!);
       r.put(`${name} grad gates`, gates.grad!);
     }
-    const generator = new L.AdtnGenerator([24, 20], { depth: 2, seed: 39 });
-    for (const p of generator.parameters()) r.at(p);
-    r.put('AdtnGenerator weight', generator.generate());
+    const weight = new L.AdtnWeight([24, 20], { depth: 2, seed: 39, layout: [[24], [4, 5]] });
+    for (const p of weight.parameters()) r.at(p);
+    r.put('AdtnWeight', weight.generate());
   },
 
   optimizer(L, r) {
