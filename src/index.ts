@@ -70,9 +70,10 @@ export { parseCifar, type CifarVariant } from './data/cifar.js';
 export { idxDataset, subset, type ImageDataset } from './data/dataset.js';
 export { DataLoader, type DataLoaderOptions, type Batch } from './data/dataloader.js';
 export { AdtnWeight, LowRankWeight, TTWeight, balancedFactors, matrixShape, type LowRankWeightOptions, type TTWeightOptions } from './compress/generators.js';
+export { SharedAdtn, AdtnPart } from './compress/shared-adtn.js';
 export { fitGenerator, relativeError, type FitGeneratorOptions, type FitGeneratorResult } from './compress/fit.js';
 export {
-  compressLayer, findLayer, weightedLayerNames, makeGenerator, parameterReport, COMPRESSION_METHODS,
+  compressLayer, compressLayers, rebuildCompression, adtnLayoutFor, findLayer, weightedLayerNames, makeGenerator, parameterReport, COMPRESSION_METHODS,
   type CompressionMethod, type CompressionInit, type CompressionSpec, type LayerCompression, type LayerParameters, type ParameterReport,
 } from './compress/compress.js';
 export { parseResults, upsertRow, type ResultRow, type ResultsFile } from './report/results.js';

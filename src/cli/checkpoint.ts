@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import type { Tensor } from '../tensor.js';
 import type { Sequential } from '../nn/layers/sequential.js';
 import type { Optimizer } from '../nn/optim/optimizer.js';
-import { findLayer, makeGenerator, type CompressionSpec } from '../compress/compress.js';
+import { rebuildCompression, type CompressionSpec } from '../compress/compress.js';
 import { loadSafetensors, saveSafetensors } from '../node/files.js';
 import { UsageError } from './args.js';
 import { buildModel, MODEL_NAMES, type ModelConfig } from './model-zoo.js';
@@ -103,10 +103,7 @@ export function loadRun(path: string): LoadedRun {
   try {
     const state = parseState(path, metadata);
     const model = buildModel(state.model);
-    for (const [layer, spec] of Object.entries(state.compression)) {
-      const target = findLayer(model, layer);
-      target.setWeightGenerator(makeGenerator(target.weightShape, { ...spec, init: 'random' }, { dtype: target.parameters()[0]!.dtype }));
-    }
+    rebuildCompression(model, state.compression);
     const modelState = new Map([...tensors].filter(([k]) => !k.startsWith(OPTIMIZER_PREFIX)));
     const optimizerState = new Map([...tensors].filter(([k]) => k.startsWith(OPTIMIZER_PREFIX)).map(([k, t]) => [k.slice(OPTIMIZER_PREFIX.length), t]));
     model.loadStateDict(modelState);

@@ -12,6 +12,7 @@ import { WeightedLayer } from '../nn/layers/weighted-layer.js';
 import type { WeightGenerator } from '../nn/weight-generator.js';
 import type { AdtnActivation, AdtnOptions } from '../tn/adtn.js';
 import { AdtnWeight, LowRankWeight, TTWeight } from './generators.js';
+import { SharedAdtn } from './shared-adtn.js';
 import { fitGenerator, relativeError, type FitGeneratorOptions, type FitGeneratorResult } from './fit.js';
 
 export type CompressionMethod = 'adtn' | 'lowrank' | 'tt';
@@ -29,8 +30,16 @@ export interface CompressionSpec {
   localDim?: number;
   /** adtn: activation between layers (default 'relu'). */
   activation?: AdtnActivation;
-  /** adtn: how weight entries map to circuit outputs (default 'auto', see AdtnOptions). */
-  layout?: AdtnOptions['layout'];
+  /**
+   * adtn: how weight entries map to circuit outputs (default 'auto', see AdtnOptions). 'image'
+   * keeps the geometry of what the layer reads: a convolution weight [OC, C, KH, KW] is read as
+   * [[OC], [C], [KH, KW]] (kernel rows and columns interleaved), and a linear layer whose inputs
+   * are a flattened image (`image`: [C, H, W]) as [[rows], [C], [H, W]] (the channel group left
+   * out for one channel); other layers as 'auto'.
+   */
+  layout?: AdtnOptions['layout'] | 'image';
+  /** adtn with layout 'image': the [channels, height, width] of the images a linear layer reads flattened. */
+  image?: readonly [number, number, number];
   /** lowrank: the rank r (default 2). */
   rank?: number;
   /** tt: the inner ranks (default 6). */
@@ -40,6 +49,12 @@ export interface CompressionSpec {
   seed?: number;
   /** Options of the 'fit' initialisation. */
   fit?: FitGeneratorOptions;
+  /**
+   * adtn: one circuit generates the weights of all the layers compressed together (their entries
+   * concatenated, each layer with its own learned scale), the paper's variant. Recorded per layer
+   * as the list of layers that share it.
+   */
+  shared?: boolean | readonly string[];
 }
 
 /** The Linear or Conv2d layer at a dotted path, e.g. 'fc1' or 'features.0'. */
@@ -57,6 +72,17 @@ export function weightedLayerNames(model: Module): string[] {
   return model.namedModules().filter(([, m]) => m instanceof WeightedLayer).map(([n]) => n);
 }
 
+/** The ADTN layout a spec asks for, for a weight of this shape ('image' resolved to groups of axes). */
+export function adtnLayoutFor(shape: readonly number[], spec: Pick<CompressionSpec, 'layout' | 'image'>): AdtnOptions['layout'] {
+  if (spec.layout !== 'image') return spec.layout;
+  if (shape.length === 4) return [[shape[0]!], [shape[1]!], [shape[2]!, shape[3]!]];
+  const image = spec.image;
+  if (shape.length === 2 && image !== undefined && image[0] * image[1] * image[2] === shape[1]) {
+    return image[0] === 1 ? [[shape[0]!], [image[1], image[2]]] : [[shape[0]!], [image[0]], [image[1], image[2]]];
+  }
+  return 'auto';
+}
+
 /** Makes (but does not install) the generator a spec asks for, for a weight of this shape. */
 export function makeGenerator(shape: readonly number[], spec: CompressionSpec, options: { dtype?: Tensor['dtype']; pretrained?: Tensor } = {}): WeightGenerator {
   const init = spec.init ?? (spec.method === 'adtn' ? 'fit' : 'svd');
@@ -67,7 +93,7 @@ export function makeGenerator(shape: readonly number[], spec: CompressionSpec, o
   switch (spec.method) {
     case 'adtn':
       if (init === 'svd') throw new ArgumentError("compress: adtn has no 'svd' initialisation; use 'fit' or 'random'");
-      return new AdtnWeight(shape, { depth: spec.depth ?? 8, localDim: spec.localDim, activation: spec.activation, layout: spec.layout, seed: spec.seed, dtype });
+      return new AdtnWeight(shape, { depth: spec.depth ?? 8, localDim: spec.localDim, activation: spec.activation, layout: adtnLayoutFor(shape, spec), seed: spec.seed, dtype });
     case 'lowrank':
       return new LowRankWeight(shape, spec.rank ?? 2, { seed: spec.seed, dtype, init: svd });
     case 'tt':
@@ -111,7 +137,9 @@ export function compressLayer(model: Module, name: string, spec: CompressionSpec
     const fit = init === 'fit' ? fitGenerator(generator, pretrained, spec.fit) : undefined;
     const error = fit?.relativeError ?? relativeError(generator, pretrained);
     layer.setWeightGenerator(generator);
-    const rebuildSpec: CompressionSpec = generator instanceof TTWeight ? { ...spec, ttRanks: generator.mpo.ranks.slice(1, -1) } : { ...spec };
+    const rebuildSpec: CompressionSpec = generator instanceof TTWeight ? { ...spec, ttRanks: generator.mpo.ranks.slice(1, -1) }
+      : generator instanceof AdtnWeight ? { ...spec, layout: adtnLayoutFor(layer.weightShape, spec) } : { ...spec };
+    if (rebuildSpec.image !== undefined) delete rebuildSpec.image;
     delete rebuildSpec.fit;
     return {
       layer: name, method: spec.method, init, denseParameters: pretrained.size, compressedParameters: generator.numParameters(), relativeError: error, rebuildSpec,
@@ -119,6 +147,63 @@ export function compressLayer(model: Module, name: string, spec: CompressionSpec
     };
   } finally {
     pretrained.dispose();
+  }
+}
+
+/**
+ * Compresses several layers with one spec: each layer on its own, or, for ADTN with
+ * `shared: true`, all of them generated by one circuit (init 'random' only).
+ *
+ * @example
+ * compressLayers(fc2(), ['fc1', 'fc2'], { method: 'adtn', depth: 8, init: 'random', shared: true });
+ */
+export function compressLayers(model: Module, names: readonly string[], spec: CompressionSpec): LayerCompression[] {
+  if (!(spec.shared === true || Array.isArray(spec.shared))) return names.map((name) => compressLayer(model, name, spec));
+  if (spec.method !== 'adtn') throw new ArgumentError(`compress: only adtn can share one generator between layers, not ${spec.method}`);
+  const init = spec.init ?? 'random';
+  if (init !== 'random') throw new ArgumentError(`compress: a shared ADTN starts from random gates (init 'random'), got init '${init}'`);
+  if (names.length === 0 || new Set(names).size !== names.length) throw new ArgumentError(`compress: a shared ADTN needs distinct layers, got ${JSON.stringify(names)}`);
+  const layers = names.map((name) => findLayer(model, name));
+  const dtype = layers[0]!.parameters()[0]?.dtype;
+  const shared = new SharedAdtn(layers.map((l) => l.weightShape), {
+    depth: spec.depth ?? 8, localDim: spec.localDim, activation: spec.activation, seed: spec.seed, ...(dtype !== undefined ? { dtype } : {}),
+  });
+  const rebuildSpec: CompressionSpec = { ...spec, init: 'random', shared: [...names] };
+  delete rebuildSpec.fit;
+  delete rebuildSpec.image;
+  delete rebuildSpec.layout;
+  return layers.map((layer, i) => {
+    const denseParameters = layer.weightShape.reduce((p, s) => p * s, 1);
+    layer.setWeightGenerator(shared.part(i));
+    return {
+      layer: names[i]!, method: 'adtn', init: 'random', denseParameters, rebuildSpec,
+      // The shared gates are counted with the first layer.
+      compressedParameters: 1 + (i === 0 ? shared.gates.size : 0), relativeError: Number.NaN,
+    };
+  });
+}
+
+/**
+ * Rebuilds the generators a checkpoint records (layer -> spec), with random parameters to be
+ * overwritten by the saved state; layers that share one ADTN get one shared circuit.
+ */
+export function rebuildCompression(model: Module, compression: Readonly<Record<string, CompressionSpec>>): void {
+  const done = new Set<string>();
+  for (const [layer, spec] of Object.entries(compression)) {
+    if (done.has(layer)) continue;
+    if (Array.isArray(spec.shared)) {
+      const group = spec.shared as readonly string[];
+      if (!group.includes(layer) || group.some((name) => !(name in compression))) {
+        throw new ArgumentError(`compress: ${layer} shares an ADTN with ${group.join(', ')}, but not all of them are recorded as compressed`);
+      }
+      compressLayers(model, group, { ...spec, init: 'random' });
+      for (const name of group) done.add(name);
+      continue;
+    }
+    const target = findLayer(model, layer);
+    const dtype = target.parameters()[0]?.dtype;
+    target.setWeightGenerator(makeGenerator(target.weightShape, { ...spec, init: 'random' }, dtype !== undefined ? { dtype } : {}));
+    done.add(layer);
   }
 }
 
@@ -155,10 +240,19 @@ export function parameterReport(model: Module): ParameterReport {
   const layers: LayerParameters[] = [];
   let compressedDense = 0;
   let compressedNow = 0;
+  // A circuit shared by several layers counts once, at the first layer that holds it.
+  const counted = new Set<Tensor>();
   for (const [name, m] of model.namedModules()) {
     if (!(m instanceof WeightedLayer)) continue;
     const denseWeight = m.weightShape.reduce((p, s) => p * s, 1);
-    const weightParameters = m.generator === null ? denseWeight : m.generator.numParameters();
+    let weightParameters = denseWeight;
+    if (m.generator !== null) {
+      weightParameters = 0;
+      for (const p of m.generator.parameters()) {
+        if (!counted.has(p)) weightParameters += p.size;
+        counted.add(p);
+      }
+    }
     if (m.generator !== null) {
       compressedDense += denseWeight;
       compressedNow += weightParameters;

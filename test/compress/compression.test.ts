@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  AdtnWeight, ArgumentError, Conv2d, LowRankWeight, Linear, ReLU, Sequential, ShapeError, TTWeight, planAdtn, applyCircuit, compressLayer,
+  AdtnWeight, ArgumentError, Conv2d, LowRankWeight, Linear, ReLU, Sequential, ShapeError, TTWeight, planAdtn, adtnLayoutFor, applyCircuit, compressLayer,
   conv2d, fc2, findLayer, fitGenerator, gradcheck, matmul, memoryStats, noGrad, parameterReport, randn, randomizedSvd, relativeError,
   svdTruncated, tensor, tidy, weightedLayerNames, makeGenerator, Adam, type Tensor, type WeightGenerator,
 } from '../../src/index.js';
@@ -170,6 +170,19 @@ describe('the ADTN layout', () => {
     expect(() => planAdtn([6, 10], { layout: 'rows' as never })).toThrow(/layout must be/);
     expect(new AdtnWeight([1024, 784], { depth: 1 }).plan.sites).toBe(20);
     expect(new AdtnWeight([6, 10], { depth: 1, layout: 'axes' }).plan.sites).toBe(7);
+  });
+
+  it("'image' keeps the geometry a layer reads: kernel rows and columns, image rows and columns", () => {
+    expect(adtnLayoutFor([16, 6, 5, 5], { layout: 'image' })).toEqual([[16], [6], [5, 5]]);
+    expect(adtnLayoutFor([1024, 784], { layout: 'image', image: [1, 28, 28] })).toEqual([[1024], [28, 28]]);
+    expect(adtnLayoutFor([64, 3072], { layout: 'image', image: [3, 32, 32] })).toEqual([[64], [3], [32, 32]]);
+    expect(adtnLayoutFor([10, 1024], { layout: 'image', image: [1, 28, 28] })).toBe('auto');
+    expect(adtnLayoutFor([10, 1024], { layout: 'flat' })).toBe('flat');
+    const model = fc2();
+    const result = compressLayer(model, 'fc1', { method: 'adtn', depth: 1, init: 'random', layout: 'image', image: [1, 28, 28] });
+    expect(result.rebuildSpec.layout).toEqual([[1024], [28, 28]]);
+    expect(result.rebuildSpec.image).toBeUndefined();
+    expect((findLayer(model, 'fc1').generator as AdtnWeight).plan.readout?.padded).toEqual([1024, 32, 32]);
   });
 
   it("'axes' takes the [rows, cols] corner of the padded output grid", () => {

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import type { CommandSpec, ParsedFlags } from '../args.js';
 import { UsageError } from '../args.js';
-import { compressLayer, findLayer, makeGenerator, parameterReport, type CompressionSpec } from '../../compress/compress.js';
+import { compressLayer, compressLayers, findLayer, makeGenerator, parameterReport, type CompressionSpec } from '../../compress/compress.js';
 import { AdtnError } from '../../errors.js';
 import { evaluate } from '../../nn/training.js';
 import type { Sequential } from '../../nn/layers/sequential.js';
@@ -55,7 +55,14 @@ export interface CompressionRunOptions {
 /** Compresses the layers in place (with a progress bar for fitting); returns seconds spent. */
 export function compressModelLayers({ model, state, layers, spec, log }: CompressionRunOptions): number {
   const start = performance.now();
-  for (const layer of layers) {
+  if (spec.shared === true) {
+    const results = compressLayers(model, layers, spec);
+    const gates = results.reduce((s, r) => s + r.compressedParameters, 0);
+    const dense = results.reduce((s, r) => s + r.denseParameters, 0);
+    log(`${layers.join(', ')}: one shared adtn (${describeSpec(spec)}), ${dense.toLocaleString('en-US')} -> ${gates.toLocaleString('en-US')} parameters (${(dense / gates).toFixed(1)}x)`);
+    for (const r of results) state.compression[r.layer] = r.rebuildSpec;
+  }
+  for (const layer of spec.shared === true ? [] : layers) {
     const steps = spec.fit?.steps ?? 0;
     const bar = progressBar(`fitting ${layer}`, steps);
     const result = compressLayer(model, layer, {
