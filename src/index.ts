@@ -78,4 +78,4 @@ export {
 } from './compress/compress.js';
 export { parseResults, upsertRow, type ResultRow, type ResultsFile } from './report/results.js';
 export { resultsMarkdown } from './report/markdown.js';
-export { accuracyPlotSvg } from './report/svg-plot.js';
+export { accuracyPlotSvg, paretoFront, placeLabels, type Box } from './report/svg-plot.js';

@@ -40,6 +40,9 @@ export const COMPRESSION_FLAGS: Record<string, FlagSpec> = {
   depth: { type: 'integer', min: 1, default: 8, help: 'adtn: number of layers M' },
   localDim: { type: 'integer', min: 2, default: 2, help: 'adtn: local dimension d' },
   activation: { type: 'string', choices: ['relu', 'leakyRelu', 'tanh', 'sigmoid', 'identity'], default: 'relu', help: 'adtn: activation between layers' },
+  layout: { type: 'string', choices: ['auto', 'flat', 'axes', 'image'], default: 'image', help: 'adtn: how weight entries map to circuit sites (image: kernel or image rows and columns on interleaved sites)' },
+  normalizeGates: { type: 'boolean', default: true, help: 'adtn: use each gate normalised, √D·G/|G| (--no-normalize-gates: raw gates)' },
+  shared: { type: 'boolean', help: 'adtn: one circuit generates all the --layers (the paper\'s variant)' },
   rank: { type: 'integer', min: 1, default: 2, help: 'lowrank: rank r' },
   ttRanks: { type: 'list', default: '6', help: 'tt: inner ranks, one for all bonds or one per bond' },
   ttCores: { type: 'integer', min: 2, default: 3, help: 'tt: number of cores' },
@@ -119,7 +122,12 @@ export function compressionFrom(flags: ParsedFlags): CompressionSpec {
   const init = (flags.init as CompressionSpec['init']) ?? (method === 'adtn' ? 'random' : 'svd');
   if (method === 'adtn' && init === 'svd') throw new UsageError("--init svd does not exist for adtn; use fit or random");
   const spec: CompressionSpec = { method, init, seed: flags.seed as number | undefined };
-  if (method === 'adtn') Object.assign(spec, { depth: flags.depth, localDim: flags.localDim, activation: flags.activation });
+  if (method === 'adtn') {
+    Object.assign(spec, { depth: flags.depth, localDim: flags.localDim, activation: flags.activation });
+    if (flags.layout !== undefined) spec.layout = flags.layout as CompressionSpec['layout'];
+    if (flags.normalizeGates !== undefined) spec.normalizeGates = flags.normalizeGates === true;
+    if (flags.shared === true) spec.shared = true;
+  }
   if (method === 'lowrank') spec.rank = flags.rank as number;
   if (method === 'tt') Object.assign(spec, { ttRanks: ttRanks.length === 1 ? ttRanks[0] : ttRanks, ttCores: flags.ttCores });
   if (init === 'fit') spec.fit = { steps: flags.fitSteps as number, lr: fitLr };
@@ -129,7 +137,7 @@ export function compressionFrom(flags: ParsedFlags): CompressionSpec {
 /** A short description of a compression's knobs for tables. */
 export function describeSpec(spec: CompressionSpec): string {
   switch (spec.method) {
-    case 'adtn': return `M=${spec.depth ?? 8} d=${spec.localDim ?? 2} ${spec.activation ?? 'relu'}, init ${spec.init}`;
+    case 'adtn': return `M=${spec.depth ?? 8} d=${spec.localDim ?? 2} ${spec.activation ?? 'relu'}${spec.shared ? ', shared' : ''}, init ${spec.init}`;
     case 'lowrank': return `r=${spec.rank ?? 2}, init ${spec.init}`;
     case 'tt': return `${spec.ttCores ?? 3} cores, ranks ${Array.isArray(spec.ttRanks) ? spec.ttRanks.join('/') : spec.ttRanks ?? 6}, init ${spec.init}`;
     default: return String((spec as { method: string }).method);

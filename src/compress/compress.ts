@@ -30,6 +30,8 @@ export interface CompressionSpec {
   localDim?: number;
   /** adtn: activation between layers (default 'relu'). */
   activation?: AdtnActivation;
+  /** adtn: use the gates normalised (see AdtnOptions.normalizeGates; default false). */
+  normalizeGates?: boolean;
   /**
    * adtn: how weight entries map to circuit outputs (default 'auto', see AdtnOptions). 'image'
    * keeps the geometry of what the layer reads: a convolution weight [OC, C, KH, KW] is read as
@@ -93,7 +95,7 @@ export function makeGenerator(shape: readonly number[], spec: CompressionSpec, o
   switch (spec.method) {
     case 'adtn':
       if (init === 'svd') throw new ArgumentError("compress: adtn has no 'svd' initialisation; use 'fit' or 'random'");
-      return new AdtnWeight(shape, { depth: spec.depth ?? 8, localDim: spec.localDim, activation: spec.activation, layout: adtnLayoutFor(shape, spec), seed: spec.seed, dtype });
+      return new AdtnWeight(shape, { depth: spec.depth ?? 8, localDim: spec.localDim, activation: spec.activation, layout: adtnLayoutFor(shape, spec), normalizeGates: spec.normalizeGates, seed: spec.seed, dtype });
     case 'lowrank':
       return new LowRankWeight(shape, spec.rank ?? 2, { seed: spec.seed, dtype, init: svd });
     case 'tt':
@@ -166,7 +168,7 @@ export function compressLayers(model: Module, names: readonly string[], spec: Co
   const layers = names.map((name) => findLayer(model, name));
   const dtype = layers[0]!.parameters()[0]?.dtype;
   const shared = new SharedAdtn(layers.map((l) => l.weightShape), {
-    depth: spec.depth ?? 8, localDim: spec.localDim, activation: spec.activation, seed: spec.seed, ...(dtype !== undefined ? { dtype } : {}),
+    depth: spec.depth ?? 8, localDim: spec.localDim, activation: spec.activation, normalizeGates: spec.normalizeGates, seed: spec.seed, ...(dtype !== undefined ? { dtype } : {}),
   });
   const rebuildSpec: CompressionSpec = { ...spec, init: 'random', shared: [...names] };
   delete rebuildSpec.fit;

@@ -40,7 +40,8 @@ import type { Tensor } from '../tensor.js';
 import type { Dtype } from '../tensor/dtype.js';
 import { generatorFor } from '../tensor/random.js';
 import { sizeOf } from '../tensor/shape.js';
-import { mul } from '../ops/elementwise.js';
+import { div, mul, sqrt, square } from '../ops/elementwise.js';
+import { sum } from '../ops/reduce.js';
 import { permute, reshape, slice } from '../ops/movement.js';
 import { applyCircuit, type CircuitActivation, type CircuitSpec, type CircuitStep } from '../ops/circuit.js';
 import { qrColumnMajor } from './linalg/qr.js';
@@ -75,6 +76,13 @@ export interface AdtnOptions {
   checkpointBytes?: number;
   /** 'auto' (default): each weight axis on its own sites when that needs no more sites than 'flat'. */
   layout?: AdtnLayout;
+  /**
+   * Use every gate as √D·G/|G|_F (weight normalisation; default false). The output is homogeneous
+   * of degree M in the gates' scale, so without it a few optimizer steps that shrink all gates a
+   * little shrink the weight a lot (deep circuits collapse to zero); with it the gates only turn,
+   * and the learned scale alone sets the weight's size. An orthogonal gate is left unchanged.
+   */
+  normalizeGates?: boolean;
 }
 
 /** How the circuit's output is read as the weight. */
@@ -109,6 +117,8 @@ export interface AdtnPlan {
   scale: { kind: 'learned'; targetStd: number } | { kind: 'fixed'; value: number };
   init: 'random' | 'identity';
   noise: number;
+  /** Gates used as √D·G/|G|_F. */
+  normalizeGates: boolean;
 }
 
 /** The smallest power of d that is >= n. */
@@ -245,7 +255,9 @@ export function planAdtn(shape: readonly number[], options: AdtnOptions = {}): A
     sites, localDim: d, steps: brickWall(sites, depth, activation, slope),
     ...(options.checkpointBytes !== undefined ? { checkpointBytes: options.checkpointBytes } : {}),
   };
-  return { shape: Object.freeze([...shape]), localDim: d, sites, depth, activation, readout, circuit, gateCount, localState: [...localState], scale, init, noise };
+  const normalizeGates = options.normalizeGates ?? false;
+  if (typeof normalizeGates !== 'boolean') throw new ArgumentError(`planAdtn: normalizeGates must be true or false, got ${JSON.stringify(options.normalizeGates)}`);
+  return { shape: Object.freeze([...shape]), localDim: d, sites, depth, activation, readout, circuit, gateCount, localState: [...localState], scale, init, noise, normalizeGates };
 }
 
 /** Parameters of a plan: D²·M·(Q-1), plus 1 for a learned scale. */
@@ -311,7 +323,9 @@ export function applyAdtn(plan: AdtnPlan, gates: Tensor, scale: Tensor | null, i
   if ((scale === null) !== (plan.scale.kind === 'fixed')) {
     throw new ArgumentError(`applyAdtn: the plan's scale is ${plan.scale.kind}: ${plan.scale.kind === 'learned' ? 'pass the learned scale tensor' : 'pass null'}`);
   }
-  const raw = readWeight(plan, applyCircuit(initial, gates, plan.circuit));
+  // √D·G/|G|_F per gate: the Frobenius norm over each gate's D x D entries.
+  const used = plan.normalizeGates ? mul(div(gates, sqrt(sum(square(gates), [1, 2], true))), Math.sqrt(D)) : gates;
+  const raw = readWeight(plan, applyCircuit(initial, used, plan.circuit));
   if (scale !== null) return mul(raw, scale);
   return plan.scale.kind === 'fixed' && plan.scale.value !== 1 ? mul(raw, plan.scale.value) : raw;
 }

@@ -191,15 +191,38 @@ describe('the main job', { timeout: 300_000 }, () => {
     const again = adtn(args);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/dense: loaded/);
-    expect(again.stdout).toMatch(/adtn: loaded .*\(finished\)/);
+    expect(again.stdout).toMatch(/ADTN M=2: loaded .*\(finished\)/);
     // Runs made with other settings are not passed off as this run's: they start over.
     const changed = adtn([...args, '--methods', 'dense,lowrank', '--fine-tune-lr', '0.002']);
     expect(changed.code, changed.stderr).toBe(0);
     expect(changed.stdout).toMatch(/dense: loaded/);
-    expect(changed.stdout).toMatch(/fc2-lowrank.safetensors was made with other settings; starting it over/);
+    expect(changed.stdout).toMatch(/fc2-lowrank-r2.safetensors was made with other settings; starting it over/);
     const otherSeed = adtn([...args, '--methods', 'dense', '--seed', '2']);
     expect(otherSeed.code, otherSeed.stderr).toBe(0);
     expect(otherSeed.stdout).toMatch(/fc2-dense.safetensors was made with other settings; training anew/);
+  });
+
+  it('compare --sweep trains each method at several sizes and plots one Pareto line per method; distillation, shifts and a start from scratch', () => {
+    const args = ['compare', '--out', 'sweep', '--hidden', '32', '--epochs', '1', '--fine-tune-epochs', '1', '--sweep', '--depth', '1,2', '--rank', '1,2', '--tt-ranks', '2,3', ...TINY];
+    const r = adtn([...args, '--distill', '--shift', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/distilling from sweep\/fc2-dense.safetensors/);
+    const rows = rowsOf('sweep/results.json');
+    expect(rows.map((row) => row.label)).toEqual(['dense', 'ADTN M=1', 'ADTN M=2', 'low rank r=1', 'low rank r=2', 'TT r=2', 'TT r=3']);
+    expect(rows[1]!.layerParameters).toBeLessThan(rows[2]!.layerParameters);
+    const svg = readFileSync(join(dir, 'sweep', 'accuracy-vs-parameters.svg'), 'utf8');
+    expect(svg.match(/<circle [^>]*data-method=/g)).toHaveLength(7);
+    expect(readFileSync(join(dir, 'sweep', 'report.md'), 'utf8')).toMatch(/random shifts of up to 1 pixels/);
+    // --sweep without lists: the default sizes (here only ADTN, at its four depths).
+    const defaults = adtn(['compare', '--out', 'sweep-defaults', '--hidden', '16', '--methods', 'adtn', '--epochs', '1', '--fine-tune-epochs', '0', '--sweep', ...TINY]);
+    expect(defaults.code, defaults.stderr).toBe(0);
+    expect(rowsOf('sweep-defaults/results.json').map((row) => row.label)).toEqual(['ADTN M=2', 'ADTN M=4', 'ADTN M=8', 'ADTN M=12']);
+    const scratch = adtn(['compare', '--out', 'scratch', '--hidden', '16', '--methods', 'dense,adtn,tt', '--from', 'scratch', '--shared', '--epochs', '1', '--fine-tune-epochs', '1', '--depth', '2', ...TINY]);
+    expect(scratch.code, scratch.stderr).toBe(0);
+    expect(scratch.stdout).toMatch(/fc1, fc2: one shared adtn/);
+    const bad = adtn(['compare', '--out', 'never', '--from', 'scratch', '--adtn-init', 'fit', ...TINY]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--adtn-init fit needs the dense weights/);
   });
 });
 

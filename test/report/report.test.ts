@@ -2,7 +2,7 @@
 // row / one point per result and stay well-formed whatever the labels and titles contain.
 
 import { describe, expect, it } from 'vitest';
-import { DataFormatError, accuracyPlotSvg, parseResults, resultsMarkdown, upsertRow, type ResultRow } from '../../src/index.js';
+import { DataFormatError, accuracyPlotSvg, paretoFront, placeLabels, parseResults, resultsMarkdown, upsertRow, type ResultRow } from '../../src/index.js';
 
 function row(label: string, method: string, layerParameters: number, testAccuracy: number): ResultRow {
   return {
@@ -65,5 +65,34 @@ describe('the SVG plot', () => {
     expect(svg).toContain('a &lt; b &amp; c');
     expect(svg).not.toMatch(/[\u0000-\u0008]/);
     expect(svg).not.toMatch(/<(?!\/?(svg|text|rect|line|circle|g|title|path|polyline)[\s>/])/);
+  });
+
+  it('joins each method\'s Pareto front, and places every label of a crowded sweep without overlaps', () => {
+    // A sweep: 4 sizes per method, close together, plus dominated points (a larger size that is worse).
+    const sweep = [
+      row('dense', 'dense', 813_056, 0.9866),
+      ...[[1_000, 0.95], [2_000, 0.962], [4_000, 0.971], [6_000, 0.968], [8_000, 0.975]].map(([p, a]) => row(`adtn ${p}`, 'adtn', p!, a!)),
+      ...[[1_200, 0.951], [2_300, 0.96], [4_500, 0.969], [9_000, 0.974]].map(([p, a]) => row(`tt ${p}`, 'tt', p!, a!)),
+      ...[[1_800, 0.5], [3_600, 0.7], [7_200, 0.85]].map(([p, a]) => row(`low rank ${p}`, 'lowrank', p!, a!)),
+    ];
+    expect(paretoFront(sweep.filter((r) => r.method === 'adtn')).map((r) => r.label)).toEqual(['adtn 1000', 'adtn 2000', 'adtn 4000', 'adtn 8000']);
+    const svg = accuracyPlotSvg(sweep);
+    expect(svg.match(/<polyline [^>]*data-front="(adtn|tt|lowrank)"/g)).toHaveLength(3);
+    const boxes = [...svg.matchAll(/<text [^>]*data-box="([^"]+)"/g)].map((m) => m[1]!.split(' ').map(Number));
+    expect(boxes).toHaveLength(sweep.length);
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, b] = [boxes[i]!, boxes[j]!];
+        const overlap = a[0]! < b[2]! && b[0]! < a[2]! && a[1]! < b[3]! && b[1]! < a[3]!;
+        expect(overlap, `labels ${sweep[i]!.label} and ${sweep[j]!.label}`).toBe(false);
+      }
+    }
+    // Labels also keep clear of every marker.
+    const centres = [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)" r="5"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    for (const [x, y] of centres) for (const b of boxes) expect(x! > b[0]! - 5 && x! < b[2]! + 5 && y! > b[1]! - 5 && y! < b[3]! + 5).toBe(false);
+    // A label that fits nowhere is left out (its point keeps its tooltip), never drawn over another.
+    const crowd = Array.from({ length: 40 }, (_, i) => ({ x: 100, y: 100, text: `point ${i}` }));
+    const placed = placeLabels(crowd, [0, 0, 200, 200]);
+    expect(placed.filter((b) => b === null).length).toBeGreaterThan(0);
   });
 });

@@ -138,6 +138,20 @@ describe('ADTN plan and weight', () => {
     expect(checked.ok).toBe(true);
   });
 
+  it('normalised gates: the output does not depend on the gates\' scale, orthogonal gates are unchanged, gradients check', () => {
+    const g = new AdtnWeight([8, 8], { depth: 3, seed: 12, dtype: 'float64', normalizeGates: true, scale: 'none' });
+    const plain = new AdtnWeight([8, 8], { depth: 3, seed: 12, dtype: 'float64', scale: 'none' });
+    const w = Array.from(noGrad(() => g.generate()).toArray());
+    // The initial gates are orthogonal (Frobenius norm √D): normalising changes nothing.
+    Array.from(noGrad(() => plain.generate()).toArray()).forEach((v, i) => expect(v).toBeCloseTo(w[i]!, 12));
+    noGrad(() => g.gates.assign(g.gates.mul(tensor(Float64Array.from({ length: g.plan.gateCount }, (_, k) => 0.3 + k), { shape: [g.plan.gateCount, 1, 1] }))));
+    Array.from(noGrad(() => g.generate()).toArray()).forEach((v, i) => expect(v).toBeCloseTo(w[i]!, 12));
+    const learned = new AdtnWeight([3, 4], { depth: 2, seed: 13, dtype: 'float64', normalizeGates: true });
+    const result = gradcheck(() => learned.generate(), learned.parameters());
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+    expect(() => planAdtn([4], { normalizeGates: 'yes' as never })).toThrow(/normalizeGates must be true or false/);
+  });
+
   it('the weight passes gradcheck through gates and learned scale (float64, padded shape)', () => {
     const g = new AdtnWeight([3, 4], { depth: 2, seed: 11, dtype: 'float64' });
     const result = gradcheck(() => g.generate(), g.parameters());

@@ -9,6 +9,7 @@ import { evaluate } from '../../nn/training.js';
 import type { Sequential } from '../../nn/layers/sequential.js';
 import type { Tensor } from '../../tensor.js';
 import { loadRun, saveRun, type RunState } from '../checkpoint.js';
+import { defaultInputShape } from '../model-zoo.js';
 import { COMPRESSION_FLAGS, DATA_FLAGS, DISTILL_FLAG, TRAINING_FLAGS, compressionFrom, dataFrom, describeSpec, resumedRecipe, trainingFrom } from '../flag-groups.js';
 import { loaderFor, type DatasetSplits } from '../datasets.js';
 import { progressBar } from '../progress.js';
@@ -139,7 +140,7 @@ export async function runCompress(flags: ParsedFlags, context: CommandContext): 
     loaded = loadRun(checkpoint);
     const already = Object.keys(loaded.state.compression).filter((l) => (flags.layers as string[]).includes(l));
     if (already.length > 0) throw new UsageError(`adtn compress: ${checkpoint} has ${already.join(', ')} compressed already`);
-    checkLayers(loaded.model, flags.layers as string[], checkpoint, compressionFrom(flags));
+    checkLayers(loaded.model, flags.layers as string[], checkpoint, { ...compressionFrom(flags), shared: false });
   }
   const { model, state, optimizerState } = loaded;
   if (context.given.has('dataset') && flags.dataset !== state.dataset) {
@@ -151,7 +152,8 @@ export async function runCompress(flags: ParsedFlags, context: CommandContext): 
     optimizerState.clear();
     const before = evaluate(model, loaderFor(data, 'test', 1000)).accuracy;
     context.log(`${state.model.name} from ${String(flags.checkpoint)}: test accuracy ${percent(before)}, ${model.numParameters().toLocaleString('en-US')} parameters; kernels: ${context.build}`);
-    compressModelLayers({ model, state, layers: flags.layers as string[], spec: compressionFrom(flags), log: context.log });
+    const image = state.model.inputShape ?? defaultInputShape(state.model.name);
+    compressModelLayers({ model, state, layers: flags.layers as string[], spec: { ...compressionFrom(flags), image }, log: context.log });
     const report = parameterReport(model);
     context.log(`parameters: ${report.denseTotal.toLocaleString('en-US')} -> ${report.total.toLocaleString('en-US')} (model ${report.modelRatio.toFixed(1)}x, compressed layers ${report.layerRatio.toFixed(1)}x)`);
     state.optimizer = null;
