@@ -41,7 +41,7 @@ export const COMPRESSION_FLAGS: Record<string, FlagSpec> = {
   localDim: { type: 'integer', min: 2, default: 2, help: 'adtn: local dimension d' },
   activation: { type: 'string', choices: ['relu', 'leakyRelu', 'tanh', 'sigmoid', 'identity'], default: 'relu', help: 'adtn: activation between layers' },
   layout: { type: 'string', choices: ['auto', 'flat', 'axes', 'image'], default: 'image', help: 'adtn: how weight entries map to circuit sites (image: kernel or image rows and columns on interleaved sites)' },
-  normalizeGates: { type: 'boolean', default: true, help: 'adtn: use each gate normalised, √D·G/|G| (--no-normalize-gates: raw gates)' },
+  normalizeGates: { type: 'boolean', help: 'adtn: use each gate normalised, √D·G/|G| (trains deep shared circuits; slower to learn at M = 8)' },
   shared: { type: 'boolean', help: 'adtn: one circuit generates all the --layers (the paper\'s variant)' },
   rank: { type: 'integer', min: 1, default: 2, help: 'lowrank: rank r' },
   ttRanks: { type: 'list', default: '6', help: 'tt: inner ranks, one for all bonds or one per bond' },

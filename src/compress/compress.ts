@@ -7,6 +7,7 @@
 import { ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/graph.js';
+import { tidy } from '../tensor/lifetime.js';
 import type { Module } from '../nn/module.js';
 import { WeightedLayer } from '../nn/layers/weighted-layer.js';
 import type { WeightGenerator } from '../nn/weight-generator.js';
@@ -85,6 +86,14 @@ export function adtnLayoutFor(shape: readonly number[], spec: Pick<CompressionSp
   return 'auto';
 }
 
+/** The population standard deviation of a weight's entries. */
+function spreadOf(w: Tensor): number {
+  return noGrad(() => tidy(() => {
+    const mean = w.mean().item();
+    return Math.sqrt(Math.max(0, w.square().mean().item() - mean * mean));
+  }));
+}
+
 /** Makes (but does not install) the generator a spec asks for, for a weight of this shape. */
 export function makeGenerator(shape: readonly number[], spec: CompressionSpec, options: { dtype?: Tensor['dtype']; pretrained?: Tensor } = {}): WeightGenerator {
   const init = spec.init ?? (spec.method === 'adtn' ? 'fit' : 'svd');
@@ -93,9 +102,17 @@ export function makeGenerator(shape: readonly number[], spec: CompressionSpec, o
   const svd = init === 'svd' ? options.pretrained : undefined;
   const dtype = options.dtype;
   switch (spec.method) {
-    case 'adtn':
+    case 'adtn': {
       if (init === 'svd') throw new ArgumentError("compress: adtn has no 'svd' initialisation; use 'fit' or 'random'");
-      return new AdtnWeight(shape, { depth: spec.depth ?? 8, localDim: spec.localDim, activation: spec.activation, layout: adtnLayoutFor(shape, spec), normalizeGates: spec.normalizeGates, seed: spec.seed, dtype });
+      // The generated weight starts with the spread of the weight it replaces (the layer's own
+      // initialisation, or the trained weight): a larger start (Kaiming for a classifier layer
+      // initialised smaller) made the first optimizer steps shrink deep circuits to zero.
+      const spread = options.pretrained === undefined ? undefined : spreadOf(options.pretrained);
+      return new AdtnWeight(shape, {
+        depth: spec.depth ?? 8, localDim: spec.localDim, activation: spec.activation, layout: adtnLayoutFor(shape, spec), normalizeGates: spec.normalizeGates,
+        seed: spec.seed, dtype, ...(spread !== undefined && spread > 0 ? { targetStd: spread } : {}),
+      });
+    }
     case 'lowrank':
       return new LowRankWeight(shape, spec.rank ?? 2, { seed: spec.seed, dtype, init: svd });
     case 'tt':
@@ -167,7 +184,9 @@ export function compressLayers(model: Module, names: readonly string[], spec: Co
   if (names.length === 0 || new Set(names).size !== names.length) throw new ArgumentError(`compress: a shared ADTN needs distinct layers, got ${JSON.stringify(names)}`);
   const layers = names.map((name) => findLayer(model, name));
   const dtype = layers[0]!.parameters()[0]?.dtype;
+  const targetStds = layers.map((layer) => spreadOf(noGrad(() => layer.effectiveWeight())));
   const shared = new SharedAdtn(layers.map((l) => l.weightShape), {
+    ...(targetStds.every((t) => t > 0) ? { targetStds } : {}),
     depth: spec.depth ?? 8, localDim: spec.localDim, activation: spec.activation, normalizeGates: spec.normalizeGates, seed: spec.seed, ...(dtype !== undefined ? { dtype } : {}),
   });
   const rebuildSpec: CompressionSpec = { ...spec, init: 'random', shared: [...names] };

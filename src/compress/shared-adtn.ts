@@ -47,7 +47,7 @@ export class SharedAdtn extends Module {
   private readonly parts: AdtnPart[];
   private cached: { output: Tensor; version: number; grad: boolean } | null = null;
 
-  constructor(shapes: readonly (readonly number[])[], options: Omit<AdtnOptions, 'layout' | 'scale' | 'targetStd'> = {}) {
+  constructor(shapes: readonly (readonly number[])[], options: Omit<AdtnOptions, 'layout' | 'scale' | 'targetStd'> & { targetStds?: readonly number[] } = {}) {
     super();
     if (!Array.isArray(shapes) || shapes.length === 0) throw new ArgumentError('SharedAdtn: expected at least one weight shape');
     for (const shape of shapes) {
@@ -66,14 +66,18 @@ export class SharedAdtn extends Module {
     const gates = tensor(adtnInitialGates(this.plan, options.seed), { shape: [this.plan.gateCount, D, D], dtype });
     this.gates = this.registerParameter('gates', gates);
     gates.dispose();
-    // Each part's scale gives its slice Kaiming's standard deviation at the start.
+    // Each part's scale gives its slice the target standard deviation (default Kaiming's) at the start.
     const spreads = noGrad(() => tidy(() => {
       const out = this.output().toArray();
       return sizes.map((n, i) => standardDeviation(out.subarray(this.offsets[i]!, this.offsets[i]! + n)));
     }));
+    const targets = options.targetStds;
+    if (targets !== undefined && (targets.length !== shapes.length || targets.some((t) => !(t > 0) || !Number.isFinite(t)))) {
+      throw new ArgumentError(`SharedAdtn: targetStds must be ${shapes.length} positive numbers, got ${JSON.stringify(targets)}`);
+    }
     this.parts = this.shapes.map((shape, i) => {
       const fanIn = shape.length >= 2 ? sizeOf(shape.slice(1)) : shape[0]!;
-      const target = Math.sqrt(2 / fanIn);
+      const target = targets?.[i] ?? Math.sqrt(2 / fanIn);
       return new AdtnPart(this, i, spreads[i]! > 0 ? target / spreads[i]! : 1, dtype);
     });
   }

@@ -60,14 +60,14 @@ describe('SharedAdtn', () => {
     const y = Int32Array.from({ length: 32 }, (_, i) => i % 10);
     const optimizer = new Adam(model.parameters(), { lr: 3e-3 });
     const losses: number[] = [];
-    for (let step = 0; step < 20; step++) {
+    for (let step = 0; step < 40; step++) {
       const loss = crossEntropy(model.forward(x), y);
       losses.push(loss.item());
       optimizer.zeroGrad();
       loss.backward();
       optimizer.step();
     }
-    expect(losses[19]!).toBeLessThan(losses[0]! * 0.8);
+    expect(losses[39]!).toBeLessThan(losses[0]! * 0.7);
     const copy = fc2({ hidden: 64 });
     rebuildCompression(copy, { fc1: results[0]!.rebuildSpec, fc2: results[1]!.rebuildSpec });
     copy.loadStateDict(model.stateDict());

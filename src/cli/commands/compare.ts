@@ -62,7 +62,7 @@ export const COMPARE: CommandSpec = {
     sweep: { type: 'boolean', help: `each method at several sizes (default lists: --depth ${SWEEP_SIZES.depth.join(',')}, --rank ${SWEEP_SIZES.rank.join(',')}, --tt-ranks ${SWEEP_SIZES.ttRanks.join(',')})` },
     depth: { type: 'list', default: '8', help: 'adtn: layers M (a list trains one model per value)' },
     layout: { type: 'string', choices: ['auto', 'flat', 'axes', 'image'], default: 'image', help: 'adtn: how weight entries map to circuit sites (image: a layer over a flattened image keeps its rows and columns apart)' },
-    normalizeGates: { type: 'boolean', default: true, help: 'adtn: use each gate normalised, √D·G/|G| (--no-normalize-gates: raw gates)' },
+    normalizeGates: { type: 'boolean', help: 'adtn: use each gate normalised, √D·G/|G| (trains deep shared circuits; slower to learn at M = 8)' },
     shared: { type: 'boolean', help: 'adtn: one circuit generates all the compressed layers (the paper\'s variant)' },
     adtnInit: { type: 'string', choices: ['random', 'fit'], default: 'random', help: 'adtn: initialisation' },
     rank: { type: 'list', default: '2', help: 'lowrank: rank (a list trains one model per value)' },
