@@ -73,7 +73,7 @@ export { AdtnWeight, LowRankWeight, TTWeight, balancedFactors, matrixShape, type
 export { SharedAdtn, AdtnPart } from './compress/shared-adtn.js';
 export { fitGenerator, relativeError, type FitGeneratorOptions, type FitGeneratorResult } from './compress/fit.js';
 export {
-  compressLayer, compressLayers, rebuildCompression, adtnLayoutFor, findLayer, weightedLayerNames, makeGenerator, parameterReport, COMPRESSION_METHODS,
+  compressLayer, compressLayers, rebuildCompression, adtnLayoutFor, flattenedInputs, findLayer, weightedLayerNames, makeGenerator, parameterReport, COMPRESSION_METHODS,
   type CompressionMethod, type CompressionInit, type CompressionSpec, type LayerCompression, type LayerParameters, type ParameterReport,
 } from './compress/compress.js';
 export { parseResults, upsertRow, type ResultRow, type ResultsFile } from './report/results.js';

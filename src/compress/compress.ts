@@ -9,6 +9,9 @@ import type { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/graph.js';
 import { tidy } from '../tensor/lifetime.js';
 import type { Module } from '../nn/module.js';
+import { Flatten, type Sequential } from '../nn/layers/sequential.js';
+import { Linear } from '../nn/layers/linear.js';
+import { zeros } from '../tensor/creation.js';
 import { WeightedLayer } from '../nn/layers/weighted-layer.js';
 import type { WeightGenerator } from '../nn/weight-generator.js';
 import type { AdtnActivation, AdtnOptions } from '../tn/adtn.js';
@@ -84,6 +87,38 @@ export function adtnLayoutFor(shape: readonly number[], spec: Pick<CompressionSp
     return image[0] === 1 ? [[shape[0]!], [image[1], image[2]]] : [[shape[0]!], [image[0]], [image[1], image[2]]];
   }
   return 'auto';
+}
+
+/**
+ * For each linear layer of a Sequential model that reads a flattened image or feature map, the
+ * [channels, height, width] it reads (traced with one zero image of `inputShape`): FC-2's fc1
+ * reads the [1, 28, 28] input, LeNet-5's fc1 the [16, 5, 5] maps. The 'image' layout uses them.
+ *
+ * @example
+ * flattenedInputs(lenet5(), [1, 28, 28]).get('fc1');   // [16, 5, 5]
+ */
+export function flattenedInputs(model: Sequential, inputShape: readonly [number, number, number]): Map<string, [number, number, number]> {
+  const found = new Map<string, [number, number, number]>();
+  noGrad(() => tidy(() => {
+    const dtype = model.parameters()[0]?.dtype ?? 'float32';
+    let x = zeros([1, ...inputShape], { dtype });
+    let pending: [number, number, number] | null = null;
+    const wasTraining = model.training;
+    model.eval();
+    try {
+      for (const [name, layer] of model.namedChildren()) {
+        if (layer instanceof Flatten && x.rank === 4) pending = [x.shape[1]!, x.shape[2]!, x.shape[3]!];
+        else if (layer instanceof Linear && pending !== null) {
+          found.set(name, pending);
+          pending = null;
+        }
+        x = layer.forward(x);
+      }
+    } finally {
+      model.train(wasTraining);
+    }
+  }));
+  return found;
 }
 
 /** The population standard deviation of a weight's entries. */

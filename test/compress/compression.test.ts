@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  AdtnWeight, ArgumentError, Conv2d, LowRankWeight, Linear, ReLU, Sequential, ShapeError, TTWeight, planAdtn, adtnLayoutFor, applyCircuit, compressLayer,
+  AdtnWeight, ArgumentError, Conv2d, LowRankWeight, Linear, ReLU, Sequential, ShapeError, TTWeight, planAdtn, adtnLayoutFor, flattenedInputs, lenet5, alexnet, applyCircuit, compressLayer,
   conv2d, fc2, findLayer, fitGenerator, gradcheck, matmul, memoryStats, noGrad, parameterReport, randn, randomizedSvd, relativeError,
   svdTruncated, tensor, tidy, weightedLayerNames, makeGenerator, Adam, type Tensor, type WeightGenerator,
 } from '../../src/index.js';
@@ -183,6 +183,15 @@ describe('the ADTN layout', () => {
     expect(result.rebuildSpec.layout).toEqual([[1024], [28, 28]]);
     expect(result.rebuildSpec.image).toBeUndefined();
     expect((findLayer(model, 'fc1').generator as AdtnWeight).plan.readout?.padded).toEqual([1024, 32, 32]);
+  });
+
+  it('traces what each linear layer reads flattened, for the image layout', () => {
+    expect([...flattenedInputs(fc2(), [1, 28, 28])]).toEqual([['fc1', [1, 28, 28]]]);
+    expect([...flattenedInputs(lenet5(), [1, 28, 28])]).toEqual([['fc1', [16, 5, 5]]]);
+    expect([...flattenedInputs(alexnet({ width: 1 / 16, hidden: 8, inputShape: [1, 28, 28] }), [1, 28, 28])]).toEqual([['fc1', [16, 4, 4]]]);
+    const lenet = lenet5();
+    compressLayer(lenet, 'fc1', { method: 'adtn', depth: 1, init: 'random', layout: 'image', image: [16, 5, 5] });
+    expect((findLayer(lenet, 'fc1').generator as AdtnWeight).plan.readout?.axes).toEqual([120, 16, 5, 5]);
   });
 
   it("'axes' takes the [rows, cols] corner of the padded output grid", () => {

@@ -95,7 +95,7 @@ function sizes(flags: ParsedFlags, name: 'depth' | 'rank' | 'ttRanks', given: Re
   return [...new Set(values)];
 }
 
-function variantsOf(flags: ParsedFlags, given: ReadonlySet<string>, image: [number, number, number]): Variant[] {
+function variantsOf(flags: ParsedFlags, given: ReadonlySet<string>): Variant[] {
   const methods = (flags.methods as string[]).filter((m): m is CompressionMethodName => m !== 'dense');
   const fromScratch = flags.from === 'scratch';
   const out: Variant[] = [];
@@ -108,7 +108,6 @@ function variantsOf(flags: ParsedFlags, given: ReadonlySet<string>, image: [numb
       });
       if (method === 'adtn') {
         spec.layout = flags.layout as CompressionSpec['layout'];
-        spec.image = image;
         spec.normalizeGates = flags.normalizeGates === true;
         if (flags.shared === true) spec.shared = true;
       }
@@ -156,7 +155,7 @@ export async function runCompare(flags: ParsedFlags, context: CommandContext): P
     ...(flags.hidden !== undefined ? { hidden: flags.hidden as number } : {}),
   };
   if (flags.from === 'scratch' && flags.adtnInit === 'fit') throw new UsageError('adtn compare: --adtn-init fit needs the dense weights; it does not go with --from scratch');
-  const variants = variantsOf(flags, context.given, inputShape);
+  const variants = variantsOf(flags, context.given);
   const probe = buildModel(modelConfig);
   checkLayers(probe, layers, `adtn compare --layers (${modelName})`);
   for (const v of variants) checkLayers(probe, layers, `adtn compare (${v.label})`, { ...v.spec, shared: false });

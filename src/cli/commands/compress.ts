@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import type { CommandSpec, ParsedFlags } from '../args.js';
 import { UsageError } from '../args.js';
-import { compressLayer, compressLayers, findLayer, makeGenerator, parameterReport, type CompressionSpec } from '../../compress/compress.js';
+import { compressLayer, compressLayers, findLayer, flattenedInputs, makeGenerator, parameterReport, type CompressionSpec } from '../../compress/compress.js';
 import { AdtnError } from '../../errors.js';
 import { evaluate } from '../../nn/training.js';
 import type { Sequential } from '../../nn/layers/sequential.js';
@@ -53,6 +53,11 @@ export interface CompressionRunOptions {
   log: (line: string) => void;
 }
 
+// The [C, H, W] each linear layer reads flattened (for the 'image' layout), from the run's input shape.
+function imagesOf(model: Sequential, state: RunState): Map<string, [number, number, number]> {
+  return flattenedInputs(model, state.model.inputShape ?? defaultInputShape(state.model.name));
+}
+
 /** Compresses the layers in place (with a progress bar for fitting); returns seconds spent. */
 export function compressModelLayers({ model, state, layers, spec, log }: CompressionRunOptions): number {
   const start = performance.now();
@@ -63,11 +68,14 @@ export function compressModelLayers({ model, state, layers, spec, log }: Compres
     log(`${layers.join(', ')}: one shared adtn (${describeSpec(spec)}), ${dense.toLocaleString('en-US')} -> ${gates.toLocaleString('en-US')} parameters (${(dense / gates).toFixed(1)}x)`);
     for (const r of results) state.compression[r.layer] = r.rebuildSpec;
   }
+  const images = spec.shared === true ? new Map<string, [number, number, number]>() : imagesOf(model, state);
   for (const layer of spec.shared === true ? [] : layers) {
     const steps = spec.fit?.steps ?? 0;
     const bar = progressBar(`fitting ${layer}`, steps);
+    const image = spec.layout === 'image' ? images.get(layer) : undefined;
     const result = compressLayer(model, layer, {
       ...spec,
+      ...(image !== undefined ? { image } : {}),
       seed: (spec.seed ?? 0) + layers.indexOf(layer),
       fit: { ...spec.fit, onProgress: (step, error) => bar.update(step, `error ${error.toFixed(4)}`) },
     });
@@ -152,8 +160,7 @@ export async function runCompress(flags: ParsedFlags, context: CommandContext): 
     optimizerState.clear();
     const before = evaluate(model, loaderFor(data, 'test', 1000)).accuracy;
     context.log(`${state.model.name} from ${String(flags.checkpoint)}: test accuracy ${percent(before)}, ${model.numParameters().toLocaleString('en-US')} parameters; kernels: ${context.build}`);
-    const image = state.model.inputShape ?? defaultInputShape(state.model.name);
-    compressModelLayers({ model, state, layers: flags.layers as string[], spec: { ...compressionFrom(flags), image }, log: context.log });
+    compressModelLayers({ model, state, layers: flags.layers as string[], spec: compressionFrom(flags), log: context.log });
     const report = parameterReport(model);
     context.log(`parameters: ${report.denseTotal.toLocaleString('en-US')} -> ${report.total.toLocaleString('en-US')} (model ${report.modelRatio.toFixed(1)}x, compressed layers ${report.layerRatio.toFixed(1)}x)`);
     state.optimizer = null;
