@@ -47,6 +47,7 @@ export class AdtnWeight extends WeightGenerator {
   readonly shape: readonly number[];
   readonly plan: AdtnPlan;
   readonly gates: Parameter;
+  /** The learned scale (its logarithm with normalised gates), or null. */
   readonly scale: Parameter | null;
   // The product initial state: d^Q entries, not a parameter or a buffer (it is rebuilt from the plan).
   private readonly initial: Tensor;
@@ -62,11 +63,13 @@ export class AdtnWeight extends WeightGenerator {
     this.gates = this.registerParameter('gates', gates);
     gates.dispose();
     if (this.plan.scale.kind === 'learned') {
-      // The scale that gives the initial weight the target standard deviation.
+      // The scale that gives the initial weight the target standard deviation; with normalised
+      // gates it is learned as its logarithm (weight.logScale), so that steps change it relatively.
       const target = this.plan.scale.targetStd;
       const std = noGrad(() => tidy(() => standardDeviation(applyAdtn({ ...this.plan, scale: { kind: 'fixed', value: 1 } }, this.gates, null, this.initial).toArray())));
-      const scale = tensor(std > 0 ? target / std : 1, { dtype });
-      this.scale = this.registerParameter('scale', scale);
+      const initial = std > 0 ? target / std : 1;
+      const scale = tensor(this.plan.normalizeGates ? Math.log(initial) : initial, { dtype });
+      this.scale = this.registerParameter(this.plan.normalizeGates ? 'logScale' : 'scale', scale);
       scale.dispose();
     } else {
       this.scale = null;

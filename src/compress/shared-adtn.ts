@@ -13,7 +13,7 @@ import { tensor } from '../tensor/creation.js';
 import { parseDtype } from '../tensor/dtype.js';
 import { tidy } from '../tensor/lifetime.js';
 import { sizeOf } from '../tensor/shape.js';
-import { mul } from '../ops/elementwise.js';
+import { exp, mul } from '../ops/elementwise.js';
 import { reshape, slice } from '../ops/movement.js';
 import { adtnInitialGates, adtnInitialState, applyAdtn, planAdtn, type AdtnOptions, type AdtnPlan } from '../tn/adtn.js';
 import { Module, type Parameter } from '../nn/module.js';
@@ -120,14 +120,16 @@ export class AdtnPart extends WeightGenerator {
     super();
     this.shape = shared.shapes[index]!;
     this.registerModule('shared', shared);
-    const scale = tensor(initialScale, { dtype });
-    this.scale = this.registerParameter('scale', scale);
+    // With normalised gates the scale is learned as its logarithm (weight.logScale).
+    const logarithmic = shared.plan.normalizeGates;
+    const scale = tensor(logarithmic ? Math.log(initialScale) : initialScale, { dtype });
+    this.scale = this.registerParameter(logarithmic ? 'logScale' : 'scale', scale);
     scale.dispose();
   }
 
   generate(): Tensor {
     const start = this.shared.offsets[this.index]!;
     const entries = slice(this.shared.output(), [[start, start + sizeOf(this.shape)]]);
-    return mul(reshape(entries, [...this.shape]), this.scale);
+    return mul(reshape(entries, [...this.shape]), this.shared.plan.normalizeGates ? exp(this.scale) : this.scale);
   }
 }

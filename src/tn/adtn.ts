@@ -40,7 +40,7 @@ import type { Tensor } from '../tensor.js';
 import type { Dtype } from '../tensor/dtype.js';
 import { generatorFor } from '../tensor/random.js';
 import { sizeOf } from '../tensor/shape.js';
-import { div, mul, sqrt, square } from '../ops/elementwise.js';
+import { div, exp, mul, sqrt, square } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import { permute, reshape, slice } from '../ops/movement.js';
 import { applyCircuit, type CircuitActivation, type CircuitSpec, type CircuitStep } from '../ops/circuit.js';
@@ -80,7 +80,8 @@ export interface AdtnOptions {
    * Use every gate as √D·G/|G|_F (weight normalisation; default false). The output is homogeneous
    * of degree M in the gates' scale, so without it a few optimizer steps that shrink all gates a
    * little shrink the weight a lot (deep circuits collapse to zero); with it the gates only turn,
-   * and the learned scale alone sets the weight's size. An orthogonal gate is left unchanged.
+   * and the learned scale alone sets the weight's size (learned as its logarithm, so that a step
+   * changes it relatively). An orthogonal gate is left unchanged.
    */
   normalizeGates?: boolean;
 }
@@ -309,7 +310,8 @@ export function adtnInitialGates(plan: AdtnPlan, seed?: number): Float64Array {
 /**
  * Runs a plan: the circuit from `initial` (the product state, see adtnInitialState) with `gates`
  * [gateCount, D, D], read out as the weight and multiplied by the scale (a learned rank-0 tensor,
- * or null for the plan's fixed factor). Differentiable in the gates and the scale.
+ * its logarithm when the plan normalises the gates, or null for the plan's fixed factor).
+ * Differentiable in the gates and the scale.
  *
  * @example
  * const plan = planAdtn([256, 256], { depth: 8, scale: 'none' });
@@ -326,7 +328,8 @@ export function applyAdtn(plan: AdtnPlan, gates: Tensor, scale: Tensor | null, i
   // √D·G/|G|_F per gate: the Frobenius norm over each gate's D x D entries.
   const used = plan.normalizeGates ? mul(div(gates, sqrt(sum(square(gates), [1, 2], true))), Math.sqrt(D)) : gates;
   const raw = readWeight(plan, applyCircuit(initial, used, plan.circuit));
-  if (scale !== null) return mul(raw, scale);
+  // With normalised gates the learned scale is given as its logarithm.
+  if (scale !== null) return mul(raw, plan.normalizeGates ? exp(scale) : scale);
   return plan.scale.kind === 'fixed' && plan.scale.value !== 1 ? mul(raw, plan.scale.value) : raw;
 }
 
