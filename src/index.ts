@@ -33,7 +33,7 @@ export { svd, svdTruncated, type SVDFactors, type TruncationOptions } from './tn
 export { randomizedSvd, type RandomizedSvdOptions } from './tn/linalg/randomized-svd.js';
 export { applyCircuit, type CircuitSpec, type CircuitStep, type CircuitActivation } from './ops/circuit.js';
 export {
-  planAdtn, applyAdtn, adtnInitialState, adtnInitialGates, adtnParameterCount, brickWall, sitesFor,
+  planAdtn, applyAdtn, adtnInitialState, adtnInitialGates, adtnInitialTensors, adtnParameterCount, brickWall, sitesFor,
   type AdtnPlan, type AdtnReadout, type AdtnLayout, type AdtnOptions, type AdtnActivation,
 } from './tn/adtn.js';
 export { TensorTrain, TTMatrix, type TTDecomposition, type TTTruncationOptions } from './tn/tensor-train.js';

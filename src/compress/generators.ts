@@ -11,7 +11,7 @@ import { tidy } from '../tensor/lifetime.js';
 import { parseDtype, type Dtype } from '../tensor/dtype.js';
 import { matmul } from '../ops/matmul.js';
 import { reshape } from '../ops/movement.js';
-import { adtnInitialGates, adtnInitialState, applyAdtn, planAdtn, type AdtnOptions, type AdtnPlan } from '../tn/adtn.js';
+import { adtnInitialTensors, applyAdtn, planAdtn, type AdtnOptions, type AdtnPlan } from '../tn/adtn.js';
 import { TTMatrix } from '../tn/tensor-train.js';
 import { svdTruncated } from '../tn/linalg/svd.js';
 import { randomizedSvd } from '../tn/linalg/randomized-svd.js';
@@ -57,9 +57,8 @@ export class AdtnWeight extends WeightGenerator {
     this.plan = planAdtn(shape, options);
     this.shape = this.plan.shape;
     const dtype = parseDtype('AdtnWeight', options.dtype);
-    const D = this.plan.localDim ** 2;
-    this.initial = tensor(adtnInitialState(this.plan), { dtype }).keep();
-    const gates = tensor(adtnInitialGates(this.plan, options.seed), { shape: [this.plan.gateCount, D, D], dtype });
+    const { initial, gates } = adtnInitialTensors(this.plan, options.seed, dtype);
+    this.initial = initial;
     this.gates = this.registerParameter('gates', gates);
     gates.dispose();
     if (this.plan.scale.kind === 'learned') {
@@ -81,8 +80,8 @@ export class AdtnWeight extends WeightGenerator {
   }
 }
 
-// Population standard deviation, two passes in float64.
-function standardDeviation(values: ArrayLike<number>): number {
+/** Population standard deviation, two passes in float64 (the initial scales of ADTN weights). */
+export function standardDeviation(values: ArrayLike<number>): number {
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += values[i]!;
   const mean = sum / values.length;

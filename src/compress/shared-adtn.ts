@@ -15,18 +15,10 @@ import { tidy } from '../tensor/lifetime.js';
 import { sizeOf } from '../tensor/shape.js';
 import { exp, mul } from '../ops/elementwise.js';
 import { reshape, slice } from '../ops/movement.js';
-import { adtnInitialGates, adtnInitialState, applyAdtn, planAdtn, type AdtnOptions, type AdtnPlan } from '../tn/adtn.js';
+import { adtnInitialTensors, applyAdtn, planAdtn, type AdtnOptions, type AdtnPlan } from '../tn/adtn.js';
 import { Module, type Parameter } from '../nn/module.js';
 import { WeightGenerator } from '../nn/weight-generator.js';
-
-function standardDeviation(values: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i]!;
-  const mean = sum / values.length;
-  let squares = 0;
-  for (let i = 0; i < values.length; i++) squares += (values[i]! - mean) ** 2;
-  return Math.sqrt(squares / values.length);
-}
+import { standardDeviation } from './generators.js';
 
 /**
  * The circuit shared by several layers: its flat output holds their weights one after another.
@@ -61,9 +53,8 @@ export class SharedAdtn extends Module {
     const total = sizes.reduce((a, b) => a + b, 0);
     this.plan = planAdtn([total], { ...options, layout: 'flat', scale: 'none' });
     const dtype = parseDtype('SharedAdtn', options.dtype);
-    const D = this.plan.localDim ** 2;
-    this.initial = tensor(adtnInitialState(this.plan), { dtype }).keep();
-    const gates = tensor(adtnInitialGates(this.plan, options.seed), { shape: [this.plan.gateCount, D, D], dtype });
+    const { initial, gates } = adtnInitialTensors(this.plan, options.seed, dtype);
+    this.initial = initial;
     this.gates = this.registerParameter('gates', gates);
     gates.dispose();
     // Each part's scale gives its slice the target standard deviation (default Kaiming's) at the start.

@@ -37,6 +37,7 @@
 
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { tensor } from '../tensor/creation.js';
 import type { Dtype } from '../tensor/dtype.js';
 import { generatorFor } from '../tensor/random.js';
 import { sizeOf } from '../tensor/shape.js';
@@ -305,6 +306,17 @@ export function adtnInitialGates(plan: AdtnPlan, seed?: number): Float64Array {
     else for (let i = 0; i < D * D; i++) out[k * D * D + i] = (i % (D + 1) === 0 ? 1 : 0) + plan.noise * generator.normal();
   }
   return out;
+}
+
+/**
+ * The tensors a plan starts from: the product initial state (kept; not a parameter, it is rebuilt
+ * from the plan) and the initial gates [gateCount, D, D] (for the caller to wrap as a parameter).
+ */
+export function adtnInitialTensors(plan: AdtnPlan, seed: number | undefined, dtype: Dtype): { initial: Tensor; gates: Tensor } {
+  const D = plan.localDim ** 2;
+  const initial = tensor(adtnInitialState(plan), { dtype }).keep();
+  const gates = tensor(adtnInitialGates(plan, seed), { shape: [plan.gateCount, D, D], dtype });
+  return { initial, gates };
 }
 
 /**
