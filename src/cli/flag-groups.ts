@@ -38,6 +38,7 @@ export const COMPRESSION_FLAGS: Record<string, FlagSpec> = {
   method: { type: 'string', choices: ['adtn', 'lowrank', 'tt'], default: 'adtn', help: 'how the weights are generated' },
   init: { type: 'string', choices: ['fit', 'svd', 'random'], help: 'initialisation: fit the pretrained weight, SVD (lowrank, tt), or random (default: random for adtn, svd otherwise)' },
   depth: { type: 'integer', min: 1, default: 8, help: 'adtn: number of layers M' },
+  layerDepth: { type: 'list', help: 'adtn: M for particular layers, e.g. fc2=20 (the others take --depth)' },
   localDim: { type: 'integer', min: 2, default: 2, help: 'adtn: local dimension d' },
   activation: { type: 'string', choices: ['relu', 'leakyRelu', 'tanh', 'sigmoid', 'identity'], default: 'relu', help: 'adtn: activation between layers' },
   layout: { type: 'string', choices: ['auto', 'flat', 'axes', 'image'], default: 'image', help: 'adtn: how weight entries map to circuit sites (image: kernel or image rows and columns on interleaved sites)' },
@@ -127,6 +128,8 @@ export function compressionFrom(flags: ParsedFlags): CompressionSpec {
     if (flags.layout !== undefined) spec.layout = flags.layout as CompressionSpec['layout'];
     if (flags.normalizeGates !== undefined) spec.normalizeGates = flags.normalizeGates === true;
     if (flags.shared === true) spec.shared = true;
+    const layerDepths = layerDepthsFrom(flags.layerDepth as string[] | undefined);
+    if (layerDepths !== undefined) spec.layerDepths = layerDepths;
   }
   if (method === 'lowrank') spec.rank = flags.rank as number;
   if (method === 'tt') Object.assign(spec, { ttRanks: ttRanks.length === 1 ? ttRanks[0] : ttRanks, ttCores: flags.ttCores });
@@ -134,10 +137,25 @@ export function compressionFrom(flags: ParsedFlags): CompressionSpec {
   return spec;
 }
 
+/** --layer-depth fc2=20,fc1=12 as { fc2: 20, fc1: 12 } (undefined when not given). */
+export function layerDepthsFrom(items: readonly string[] | undefined): Record<string, number> | undefined {
+  if (items === undefined) return undefined;
+  const out: Record<string, number> = {};
+  for (const item of items) {
+    const match = /^([\w.]+)=(\d+)$/.exec(item);
+    if (match === null || Number(match[2]) < 1) throw new UsageError(`--layer-depth takes layer=M pairs with M a positive integer, e.g. fc2=20; got ${JSON.stringify(item)}`);
+    out[match[1]!] = Number(match[2]);
+  }
+  return out;
+}
+
 /** A short description of a compression's knobs for tables. */
 export function describeSpec(spec: CompressionSpec): string {
   switch (spec.method) {
-    case 'adtn': return `M=${spec.depth ?? 8} d=${spec.localDim ?? 2} ${spec.activation ?? 'relu'}${spec.shared ? ', shared' : ''}, init ${spec.init}`;
+    case 'adtn': {
+      const others = Object.entries(spec.layerDepths ?? {}).map(([layer, m]) => ` ${layer} M=${m}`).join(',');
+      return `M=${spec.depth ?? 8}${others === '' ? '' : ` (${others.trim()})`} d=${spec.localDim ?? 2} ${spec.activation ?? 'relu'}${spec.shared ? ', shared' : ''}, init ${spec.init}`;
+    }
     case 'lowrank': return `r=${spec.rank ?? 2}, init ${spec.init}`;
     case 'tt': return `${spec.ttCores ?? 3} cores, ranks ${Array.isArray(spec.ttRanks) ? spec.ttRanks.join('/') : spec.ttRanks ?? 6}, init ${spec.init}`;
     default: return String((spec as { method: string }).method);

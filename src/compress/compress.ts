@@ -30,6 +30,8 @@ export interface CompressionSpec {
   init?: CompressionInit;
   /** adtn: number of layers M (default 8). */
   depth?: number;
+  /** adtn, when several layers are compressed with one spec: M for particular layers (e.g. { fc2: 20 }). */
+  layerDepths?: Readonly<Record<string, number>>;
   /** adtn: local dimension d (default 2). */
   localDim?: number;
   /** adtn: activation between layers (default 'relu'). */
@@ -182,8 +184,14 @@ export interface LayerCompression {
  * const model = fc2();
  * compressLayer(model, 'fc1', { method: 'adtn', depth: 8, init: 'fit', fit: { steps: 200 } });
  */
-export function compressLayer(model: Module, name: string, spec: CompressionSpec): LayerCompression {
+export function compressLayer(model: Module, name: string, given: CompressionSpec): LayerCompression {
   const layer = findLayer(model, name);
+  // A per-layer depth becomes the layer's depth (and is what rebuilds it).
+  const spec: CompressionSpec = given.layerDepths?.[name] === undefined ? given : { ...given, depth: given.layerDepths[name] };
+  if (spec.layerDepths !== undefined) {
+    const bad = Object.entries(spec.layerDepths).find(([, m]) => !Number.isInteger(m) || m < 1);
+    if (bad !== undefined) throw new ArgumentError(`compress: the depth of ${bad[0]} must be a positive integer, got ${String(bad[1])}`);
+  }
   const init = spec.init ?? (spec.method === 'adtn' ? 'fit' : 'svd');
   const pretrained = noGrad(() => layer.effectiveWeight()).keep();
   try {
@@ -194,6 +202,7 @@ export function compressLayer(model: Module, name: string, spec: CompressionSpec
     const rebuildSpec: CompressionSpec = generator instanceof TTWeight ? { ...spec, ttRanks: generator.mpo.ranks.slice(1, -1) }
       : generator instanceof AdtnWeight ? { ...spec, layout: adtnLayoutFor(layer.weightShape, spec) } : { ...spec };
     if (rebuildSpec.image !== undefined) delete rebuildSpec.image;
+    if (rebuildSpec.layerDepths !== undefined) delete rebuildSpec.layerDepths;
     delete rebuildSpec.fit;
     return {
       layer: name, method: spec.method, init, denseParameters: pretrained.size, compressedParameters: generator.numParameters(), relativeError: error, rebuildSpec,

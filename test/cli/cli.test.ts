@@ -64,6 +64,7 @@ describe('usage and errors', { timeout: 300_000 }, () => {
       [['train', '--hidden', '0', '--model', 'vgg16', '--out', 'a.safetensors'], /--hidden must be at least 1/],
       [['train', '--dataset', 'fashion-mnist', '--data', '.', '--out', 'a.safetensors'], /fashion-mnist: train-images-idx3-ubyte, .*t10k-labels-idx1-ubyte \(or \.gz\) missing in \./],
       [['compare', '--methods', 'lowrank', '--rank', '2000', '--out', 'never', ...TINY], /compare \(low rank r=2000\): .*rank must be an integer in \[1, 784\], got 2000/],
+      [['compare', '--layer-depth', 'fc2:20', '--out', 'never', ...TINY], /--layer-depth takes layer=M pairs with M a positive integer, e.g. fc2=20; got "fc2:20"/],
       [['compare', '--layers', 'fc1,fc9', '--out', 'never', ...TINY], /compare --layers \(fc2\): .*no layer named "fc9"; layers with weights: fc1, fc2/],
       [['eval', '--checkpoint', '.'], /\. is not a file/],
       [['report', '--results', '.', '--out', 'r'], /\. is not a file/],

@@ -185,6 +185,17 @@ describe('the ADTN layout', () => {
     expect((findLayer(model, 'fc1').generator as AdtnWeight).plan.readout?.padded).toEqual([1024, 32, 32]);
   });
 
+  it('takes a depth per layer, recorded as that layer\'s depth', () => {
+    const model = fc2({ hidden: 64 });
+    const spec = { method: 'adtn' as const, depth: 2, init: 'random' as const, layerDepths: { fc2: 3 } };
+    const [fc1, fc2Result] = ['fc1', 'fc2'].map((name) => compressLayer(model, name, spec));
+    expect(fc1!.rebuildSpec.depth).toBe(2);
+    expect(fc2Result!.rebuildSpec.depth).toBe(3);
+    expect(fc2Result!.rebuildSpec.layerDepths).toBeUndefined();
+    expect((findLayer(model, 'fc2').generator as AdtnWeight).plan.depth).toBe(3);
+    expect(() => compressLayer(fc2(), 'fc1', { ...spec, layerDepths: { fc2: 0 } })).toThrow(/depth of fc2 must be a positive integer/);
+  });
+
   it('traces what each linear layer reads flattened, for the image layout', () => {
     expect([...flattenedInputs(fc2(), [1, 28, 28])]).toEqual([['fc1', [1, 28, 28]]]);
     expect([...flattenedInputs(lenet5(), [1, 28, 28])]).toEqual([['fc1', [16, 5, 5]]]);

@@ -13,7 +13,7 @@ import { evaluate } from '../../nn/training.js';
 import type { ResultRow } from '../../report/results.js';
 import { loadRun, saveRun, type LoadedRun, type RunState, type TrainingRecipe } from '../checkpoint.js';
 import { loaderFor, type DatasetSplits } from '../datasets.js';
-import { DATA_FLAGS, compressionFrom, dataFrom, describeSpec, recipeKey, trainingFrom } from '../flag-groups.js';
+import { DATA_FLAGS, compressionFrom, dataFrom, layerDepthsFrom, recipeKey, trainingFrom } from '../flag-groups.js';
 import { buildModel, checkInput, MODEL_NAMES, type ModelConfig, type ModelName } from '../model-zoo.js';
 import { resultRow } from '../result-row.js';
 import { writeReport, writeResults } from '../results-io.js';
@@ -61,6 +61,7 @@ export const COMPARE: CommandSpec = {
     from: { type: 'string', choices: ['dense', 'scratch'], default: 'dense', help: 'compressed models start from the dense model, or from random values' },
     sweep: { type: 'boolean', help: `each method at several sizes (default lists: --depth ${SWEEP_SIZES.depth.join(',')}, --rank ${SWEEP_SIZES.rank.join(',')}, --tt-ranks ${SWEEP_SIZES.ttRanks.join(',')})` },
     depth: { type: 'list', default: '8', help: 'adtn: layers M (a list trains one model per value)' },
+    layerDepth: { type: 'list', help: 'adtn: M for particular layers in every ADTN model, e.g. fc2=20' },
     layout: { type: 'string', choices: ['auto', 'flat', 'axes', 'image'], default: 'image', help: 'adtn: how weight entries map to circuit sites (image: a layer over a flattened image keeps its rows and columns apart)' },
     normalizeGates: { type: 'boolean', help: 'adtn: use each gate normalised, √D·G/|G| (trains deep shared circuits; slower to learn at M = 8)' },
     shared: { type: 'boolean', help: 'adtn: one circuit generates all the compressed layers (the paper\'s variant)' },
@@ -110,9 +111,13 @@ function variantsOf(flags: ParsedFlags, given: ReadonlySet<string>): Variant[] {
         spec.layout = flags.layout as CompressionSpec['layout'];
         spec.normalizeGates = flags.normalizeGates === true;
         if (flags.shared === true) spec.shared = true;
+        const layerDepths = layerDepthsFrom(flags.layerDepth as string[] | undefined);
+        if (layerDepths !== undefined) spec.layerDepths = layerDepths;
       }
       const key = method === 'adtn' ? `M=${value}` : `r=${value}`;
-      out.push({ method, spec, key: `${method}-${key.replace('=', '')}`, label: `${method === 'lowrank' ? 'low rank' : method === 'tt' ? 'TT' : 'ADTN'} ${key}` });
+      const others = Object.entries(spec.layerDepths ?? {}).map(([layer, m]) => `${layer} M=${m}`).join(', ');
+      const label = `${method === 'lowrank' ? 'low rank' : method === 'tt' ? 'TT' : 'ADTN'} ${key}${others === '' ? '' : ` (${others})`}`;
+      out.push({ method, spec, key: `${method}-${key.replace('=', '')}`, label });
     }
   }
   return out;
