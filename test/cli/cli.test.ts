@@ -119,7 +119,12 @@ describe('train, compress, eval and report on MNIST', { timeout: 300_000 }, () =
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`fc1: ${method} .*802,816 -> [\\d,]+ parameters`));
       expect(r.stdout).toMatch(/parameters: 814,090 -> [\d,]+ \(model [\d.]+x, compressed layers [\d.]+x\)/);
+      // Compression distils from the checkpoint it compresses unless told otherwise.
+      expect(r.stdout).toMatch(/distilling from fc2.safetensors \(fc2, test accuracy [\d.]+%\): temperature 4, alpha 0.9/);
     }
+    const plain = adtn(['compress', '--checkpoint', 'fc2.safetensors', '--layers', 'fc2', '--method', 'lowrank', '--no-distill', '--epochs', '1', '--out', 'plain.safetensors', ...TINY]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).not.toMatch(/distilling/);
     for (const [flags, message] of [
       [['--method', 'tt', '--tt-ranks', '2,2,2'], /TTWeight: ranks must be a positive integer or 2 positive integers, got \[2,2,2\]/],
       [['--method', 'lowrank', '--rank', '20', '--layers', 'fc2'], /LowRankWeight: rank must be an integer in \[1, 10\], got 20/],

@@ -10,7 +10,7 @@ import type { Sequential } from '../../nn/layers/sequential.js';
 import type { Tensor } from '../../tensor.js';
 import { loadRun, saveRun, type RunState } from '../checkpoint.js';
 import { defaultInputShape } from '../model-zoo.js';
-import { COMPRESSION_FLAGS, DATA_FLAGS, DISTILL_FLAG, TRAINING_FLAGS, compressionFrom, dataFrom, describeSpec, resumedRecipe, trainingFrom } from '../flag-groups.js';
+import { COMPRESSION_FLAGS, DATA_FLAGS, TRAINING_FLAGS, compressionFrom, dataFrom, describeSpec, resumedRecipe, trainingFrom } from '../flag-groups.js';
 import { loaderFor, type DatasetSplits } from '../datasets.js';
 import { progressBar } from '../progress.js';
 import { appendResult } from '../results-io.js';
@@ -32,7 +32,7 @@ export const COMPRESS: CommandSpec = {
   flags: {
     checkpoint: { type: 'string', placeholder: 'FILE', help: 'the trained (dense) checkpoint' },
     out: { type: 'string', placeholder: 'FILE', help: 'checkpoint of the compressed model to write (required)' },
-    epochs: { type: 'integer', min: 0, default: 2, help: 'fine-tuning epochs after compression' },
+    epochs: { type: 'integer', min: 0, default: 10, help: 'fine-tuning epochs after compression (FC-2\'s measured recipe: 40)' },
     resume: { type: 'boolean', help: 'continue fine-tuning the compressed run saved in --out' },
     force: { type: 'boolean', help: 'overwrite an existing --out' },
     results: { type: 'string', placeholder: 'FILE', help: 'add the result as a row of this results JSON (for adtn report)' },
@@ -40,8 +40,10 @@ export const COMPRESS: CommandSpec = {
     ...COMPRESSION_FLAGS,
     ...DATA_FLAGS,
     ...TRAINING_FLAGS,
-    ...DISTILL_FLAG,
     batchSize: { type: 'integer', min: 1, default: 500, help: 'images per fine-tuning step (large batches amortise generating the weights)' },
+    lr: { type: 'number', default: 3e-3, help: 'learning rate (the peak of the cosine schedule)' },
+    distill: { type: 'boolean', default: true, help: 'learn from a teacher\'s soft targets as well as from the labels (--no-distill: labels only)' },
+    teacher: { type: 'string', placeholder: 'FILE', help: 'distillation: the teacher checkpoint (default: the --checkpoint being compressed)' },
   },
 };
 
@@ -134,13 +136,14 @@ export async function runCompress(flags: ParsedFlags, context: CommandContext): 
   const out = flags.out as string | undefined;
   if (out === undefined) throw new UsageError('adtn compress: --out FILE is required (the compressed checkpoint to write)');
   if (existsSync(out) && !flags.resume && !flags.force) throw new UsageError(`adtn compress: ${out} exists; pass --resume to continue fine-tuning it or --force to start over`);
-  let settings = trainingFrom(flags);
+  const teacher = flags.distill === false ? undefined : ((flags.teacher as string | undefined) ?? (flags.checkpoint as string | undefined));
+  let settings = trainingFrom({ ...flags, distill: teacher });
   let loaded;
   if (flags.resume) {
     if (!existsSync(out)) throw new UsageError(`adtn compress: --resume: no checkpoint at ${out}`);
     loaded = loadRun(out);
     if (Object.keys(loaded.state.compression).length === 0) throw new UsageError(`adtn compress: ${out} is not compressed; --resume continues a compressed run`);
-    settings = resumedRecipe('compress', out, loaded.state.recipe, flags, context.given);
+    settings = resumedRecipe('compress', out, loaded.state.recipe, { ...flags, distill: teacher }, context.given);
     context.log(`resuming ${out}: ${loaded.state.description}, ${loaded.state.epoch - (loaded.state.compressedAt ?? 0)} fine-tuning epochs done`);
   } else {
     const checkpoint = flags.checkpoint as string | undefined;
