@@ -97,7 +97,7 @@ export function resumedRecipe(command: string, path: string, saved: TrainingReci
   if (saved === undefined) return wanted;
   for (const key of RECIPE_KEYS) {
     if (given.has(key) && JSON.stringify(wanted[key]) !== JSON.stringify(saved[key])) {
-      const show = (v: TrainingRecipe[typeof key]) => (v === undefined ? '(not set)' : typeof v === 'object' ? v.teacher : String(v));
+      const show = (v: TrainingRecipe[typeof key]) => (v === undefined ? '(not set)' : typeof v === 'object' ? `(teacher ${v.teacher})` : String(v));
       throw new UsageError(`adtn ${command}: ${path} was trained with --${kebab(key)} ${show(saved[key])}, not ${show(wanted[key])}; `
         + 'resume without the flag (or with the same value), or start over with --force');
     }
@@ -123,6 +123,8 @@ export function compressionFrom(flags: ParsedFlags): CompressionSpec {
   const init = (flags.init as CompressionSpec['init']) ?? (method === 'adtn' ? 'random' : 'svd');
   if (method === 'adtn' && init === 'svd') throw new UsageError("--init svd does not exist for adtn; use fit or random");
   const spec: CompressionSpec = { method, init, seed: flags.seed as number | undefined };
+  if (method !== 'adtn' && flags.shared === true) throw new UsageError(`--shared: only adtn generates several layers with one circuit, not ${method}`);
+  if (method !== 'adtn' && flags.layerDepth !== undefined) throw new UsageError(`--layer-depth sets ADTN depths; it does not apply to ${method}`);
   if (method === 'adtn') {
     Object.assign(spec, { depth: flags.depth, localDim: flags.localDim, activation: flags.activation });
     if (flags.layout !== undefined) spec.layout = flags.layout as CompressionSpec['layout'];

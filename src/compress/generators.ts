@@ -35,7 +35,8 @@ function checkInit(operation: string, shape: readonly number[], init: Tensor | u
 
 /**
  * An ADTN weight (see src/tn/adtn.ts): the module that owns the circuit's gates (parameter
- * weight.gates, [M·(Q-1), D, D]) and, when learned, its scale (weight.scale), and applies the plan.
+ * weight.gates, [M·(Q-1), D, D]) and, when learned, its scale (weight.scale, or weight.logScale
+ * with normalised gates), and applies the plan.
  *
  * @example
  * const g = new AdtnWeight([1024, 784], { depth: 8, seed: 1 });

@@ -73,12 +73,18 @@ export class SharedAdtn extends Module {
     });
   }
 
-  /** The circuit's output (all weights, unscaled), computed once per change of the gates. */
+  /**
+   * The circuit's output (all weights, unscaled), computed once per change of the gates: reused
+   * while the gates' storage version, the gradient mode and the output itself are unchanged and,
+   * with gradients, while its graph has not been consumed by a backward pass (two backward passes
+   * between optimizer steps, as in gradient accumulation, each get a graph of their own).
+   */
   output(): Tensor {
     const version = this.gates.storage!.version;
     const grad = isGradEnabled();
     const c = this.cached;
-    if (c !== null && !c.output.released && c.version === version && c.grad === grad) return c.output;
+    const graphUsable = !grad || c === null || c.output.node === null || !c.output.node.freed;
+    if (c !== null && !c.output.released && c.version === version && c.grad === grad && graphUsable) return c.output;
     const output = applyAdtn(this.plan, this.gates, null, this.initial);
     this.cached = { output, version, grad };
     return output;
@@ -99,8 +105,8 @@ export class SharedAdtn extends Module {
 
 /**
  * One layer's weight from a SharedAdtn: its slice of the shared output times its own learned
- * scale (parameter weight.scale; the shared gates appear as weight.shared.gates under the first
- * layer that holds them).
+ * scale (parameter weight.scale, or weight.logScale with normalised gates; the shared gates
+ * appear as weight.shared.gates under the first layer that holds them).
  */
 export class AdtnPart extends WeightGenerator {
   readonly method = 'adtn';

@@ -41,9 +41,11 @@ export function distillationLoss(teacher: Module, options: DistillationOptions =
     const soft = noGrad(() => {
       const wasTraining = teacher.training;
       teacher.eval();
-      const targets = softmax(div(teacher.forward(inputs), temperature), 1);
-      teacher.train(wasTraining);
-      return targets;
+      try {
+        return softmax(div(teacher.forward(inputs), temperature), 1);
+      } finally {
+        teacher.train(wasTraining);
+      }
     });
     const distilled = mul(crossEntropy(div(logits, temperature), soft), temperature * temperature);
     return alpha === 1 ? distilled : add(mul(hard, 1 - alpha), mul(distilled, alpha));

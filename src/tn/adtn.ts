@@ -25,9 +25,9 @@
 // Read-out layouts. 'flat': the row-major entries are the first N outputs. Axes: each axis of the
 // weight (or of given axes whose product is N, e.g. [1024, 28, 28] for a layer that reads 28 x 28
 // images) is padded to a power of d, so each site holds one digit of one axis. Groups of axes
-// ([[1024], [28, 28]]) interleave the digits of the axes of a group, most significant first
-// (y₄ x₄ y₃ x₃ …: neighbouring sites hold the same scale of the image), and groups follow one
-// another. The padding is sliced away.
+// ([[1024], [28, 28]]) interleave the digits of the axes of a group, most significant first and
+// digits of equal weight together (y₄ x₄ y₃ x₃ …: neighbouring sites hold the same scale of the
+// image), and groups follow one another. The padding is sliced away.
 //
 // Initialisation ('random', the default): every gate is a random orthogonal matrix (QR of a
 // Gaussian matrix, signs fixed), so each gate preserves the state's norm and the circuit spreads
@@ -172,8 +172,10 @@ function layoutGroups(shape: readonly number[], d: number, layout: AdtnLayout): 
   return groups;
 }
 
-// Sites of each group in order: the digits of the group's axes round-robin, most significant
-// first. Returns, for each site, the digit's position in axis-major order.
+// Sites of each group in order: the digits of the group's axes round-robin from the most
+// significant level down, levels counted from the least significant digit, so that the digits of
+// one scale sit together even when the axes have different lengths ([[16, 32]]: b₄ a₃ b₃ … a₀ b₀).
+// Returns, for each site, the digit's position in axis-major order.
 function siteDigits(groups: readonly (readonly number[])[], d: number): number[] {
   const counts = groups.flat().map((a) => digitsOf(a, d));
   const firstDigit = counts.map((_, i) => counts.slice(0, i).reduce((s, c) => s + c, 0));
@@ -183,8 +185,9 @@ function siteDigits(groups: readonly (readonly number[])[], d: number): number[]
     const members = group.map((_, k) => axis + k);
     axis += group.length;
     const longest = Math.max(...members.map((m) => counts[m]!));
-    for (let level = 0; level < longest; level++) {
-      for (const m of members) if (level < counts[m]!) sites.push(firstDigit[m]! + level);
+    // Level L is the digit of weight d^L; axis m holds it at position first + counts - 1 - L.
+    for (let level = longest - 1; level >= 0; level--) {
+      for (const m of members) if (level < counts[m]!) sites.push(firstDigit[m]! + counts[m]! - 1 - level);
     }
   }
   return sites;

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSafetensors, saveSafetensors } from '../../src/node.js';
 
 const CLI = resolve(__dirname, '../../dist/cli/main.js');
 const TINY = ['--limit', '300', '--test-limit', '200'];
@@ -122,6 +123,16 @@ describe('train, compress, eval and report on MNIST', { timeout: 300_000 }, () =
       // Compression distils from the checkpoint it compresses unless told otherwise.
       expect(r.stdout).toMatch(/distilling from fc2.safetensors \(fc2, test accuracy [\d.]+%\): temperature 4, alpha 0.9/);
     }
+    for (const [flags, message] of [
+      [['--teacher', 'nowhere.safetensors'], /--teacher: no such checkpoint: nowhere.safetensors/],
+      [['--method', 'tt', '--shared'], /--shared: only adtn generates several layers with one circuit, not tt/],
+      [['--layer-depth', 'fc3=4'], /depth is given for fc3, which is not among the layers compressed \(fc1, fc2\)/],
+      [['--shared', '--layer-depth', 'fc2=4'], /a shared ADTN has one depth/],
+    ] as const) {
+      const r = adtn(['compress', '--checkpoint', 'fc2.safetensors', ...flags, '--out', 'never.safetensors', ...TINY]);
+      expect(r.code, `${flags.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
     const plain = adtn(['compress', '--checkpoint', 'fc2.safetensors', '--layers', 'fc2', '--method', 'lowrank', '--no-distill', '--epochs', '1', '--out', 'plain.safetensors', ...TINY]);
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stdout).not.toMatch(/distilling/);
@@ -194,6 +205,12 @@ describe('the main job', { timeout: 300_000 }, () => {
     expect(rowsOf('cmp/results.json').map((row) => row.method)).toEqual(['dense', 'adtn', 'lowrank', 'tt']);
     expect(existsSync(join(dir, 'cmp', 'report.md'))).toBe(true);
     expect(existsSync(join(dir, 'cmp', 'accuracy-vs-parameters.svg'))).toBe(true);
+    // A dense checkpoint from before input shapes were recorded is still reused.
+    const densePath = join(dir, 'cmp', 'fc2-dense.safetensors');
+    const { tensors, metadata } = loadSafetensors(densePath);
+    const state = JSON.parse(metadata['adtn.run']!);
+    delete state.model.inputShape;
+    saveSafetensors(densePath, tensors, { ...metadata, 'adtn.run': JSON.stringify(state) });
     const again = adtn(args);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/dense: loaded/);

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  AdtnWeight, ArgumentError, Conv2d, LowRankWeight, Linear, ReLU, Sequential, ShapeError, TTWeight, planAdtn, adtnLayoutFor, flattenedInputs, lenet5, alexnet, applyCircuit, compressLayer,
+  AdtnWeight, ArgumentError, Conv2d, LowRankWeight, Linear, ReLU, Sequential, ShapeError, TTWeight, planAdtn, adtnLayoutFor, flattenedInputs, lenet5, alexnet, compressLayers, applyCircuit, compressLayer,
   conv2d, fc2, findLayer, fitGenerator, gradcheck, matmul, memoryStats, noGrad, parameterReport, randn, randomizedSvd, relativeError,
   svdTruncated, tensor, tidy, weightedLayerNames, makeGenerator, Adam, type Tensor, type WeightGenerator,
 } from '../../src/index.js';
@@ -194,6 +194,14 @@ describe('the ADTN layout', () => {
     expect(fc2Result!.rebuildSpec.layerDepths).toBeUndefined();
     expect((findLayer(model, 'fc2').generator as AdtnWeight).plan.depth).toBe(3);
     expect(() => compressLayer(fc2(), 'fc1', { ...spec, layerDepths: { fc2: 0 } })).toThrow(/depth of fc2 must be a positive integer/);
+    expect(() => compressLayers(fc2(), ['fc1', 'fc2'], { ...spec, layerDepths: { fc_2: 3 } })).toThrow(/depth is given for fc_2, which is not among the layers compressed \(fc1, fc2\)/);
+    expect(() => compressLayers(fc2(), ['fc1', 'fc2'], { ...spec, shared: true })).toThrow(/shared ADTN has one depth/);
+    // compressLayers gives each layer its own seed and traces the images the layers read.
+    const group = fc2({ hidden: 64 });
+    compressLayers(group, ['fc1', 'fc2'], { method: 'adtn', depth: 1, init: 'random', seed: 5, layout: 'image' }, { inputShape: [1, 28, 28] });
+    const [g1, g2] = ['fc1', 'fc2'].map((name) => findLayer(group, name).generator as AdtnWeight);
+    expect(g1!.plan.readout?.padded).toEqual([64, 32, 32]);
+    expect(g2!.plan.readout?.axes).toEqual([10, 64]);
   });
 
   it('traces what each linear layer reads flattened, for the image layout', () => {

@@ -90,3 +90,23 @@ describe('SharedAdtn', () => {
     expect(shared.part(1)).toBeInstanceOf(AdtnPart);
   });
 });
+
+describe('SharedAdtn across several backward passes', () => {
+  it('accumulates gradients over two backward passes before a step, and trains with the gates frozen', () => {
+    const shared = new SharedAdtn([[4, 3], [2, 4]], { depth: 2, seed: 21, dtype: 'float64' });
+    const [a, b] = [shared.part(0), shared.part(1)];
+    const loss = () => a.generate().square().sum().add(b.generate().sum());
+    loss().backward();
+    const once = Array.from(shared.gates.grad!.toArray());
+    loss().backward(); // a second micro-batch: the first graph is consumed, a new one is built
+    Array.from(shared.gates.grad!.toArray()).forEach((g, i) => expect(g).toBeCloseTo(2 * once[i]!, 12));
+    // Only the scales train: the gates' version never changes, yet every step gets a fresh graph.
+    const optimizer = new Adam([a.scale, b.scale], { lr: 0.01 });
+    for (let step = 0; step < 3; step++) {
+      optimizer.zeroGrad();
+      loss().backward();
+      optimizer.step();
+    }
+    expect(a.scale.grad).not.toBeNull();
+  });
+});

@@ -94,5 +94,15 @@ describe('the SVG plot', () => {
     const crowd = Array.from({ length: 40 }, (_, i) => ({ x: 100, y: 100, text: `point ${i}` }));
     const placed = placeLabels(crowd, [0, 0, 200, 200]);
     expect(placed.filter((b) => b === null).length).toBeGreaterThan(0);
+    const kept = placed.filter((b): b is [number, number, number, number] => b !== null);
+    expect(kept.length).toBeGreaterThan(5);
+    for (let i = 0; i < kept.length; i++) {
+      const a = kept[i]!;
+      expect(a[0] >= 0 && a[1] >= 0 && a[2] <= 200 && a[3] <= 200).toBe(true);
+      for (let j = i + 1; j < kept.length; j++) {
+        const b = kept[j]!;
+        expect(a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]).toBe(false);
+      }
+    }
   });
 });

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  AdtnWeight, adtnParameterCount, applyCircuit, brickWall, einsum, gradcheck, noGrad, planAdtn, randn, sitesFor, tensor, type CircuitSpec, type Tensor,
+  AdtnWeight, adtnParameterCount, memoryStats, applyCircuit, brickWall, einsum, gradcheck, noGrad, planAdtn, randn, sitesFor, tensor, type CircuitSpec, type Tensor,
 } from '../../src/index.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
@@ -47,7 +47,10 @@ describe('ADTN plan and weight', () => {
   });
 
   it('plans are pure: the same shape and options give the same plan, and nothing is allocated', () => {
+    const before = memoryStats();
     const a = planAdtn([1024, 784], { depth: 8 });
+    expect(memoryStats().bytesInUse).toBe(before.bytesInUse);
+    expect(memoryStats().liveBlocks).toBe(before.liveBlocks);
     expect(planAdtn([1024, 784], { depth: 8 })).toEqual(a);
     expect(a.gateCount).toBe(8 * 19);
     expect(a.circuit.steps.filter((s) => s.kind === 'activation')).toHaveLength(7);
@@ -65,6 +68,8 @@ describe('ADTN plan and weight', () => {
     for (let a = 0; a < 4; a++) {
       for (let b = 0; b < 4; b++) expect(w[a * 4 + b]).toBe(state[(a >> 1) * 8 + (b >> 1) * 4 + (a & 1) * 2 + (b & 1)]);
     }
+    // Axes of different lengths pair digits of equal weight: [[16, 32]] holds b₄ a₃ b₃ a₂ b₂ a₁ b₁ a₀ b₀.
+    expect(planAdtn([16, 32], { layout: [[16, 32]] }).readout?.digitOrder).toEqual([1, 3, 5, 7, 0, 2, 4, 6, 8]);
     // A layer reading 28 x 28 images: rows on 10 sites, then y and x digits alternating, padding sliced away.
     const image = planAdtn([1024, 784], { layout: [[1024], [28, 28]] });
     expect(image.sites).toBe(20);

@@ -14,7 +14,7 @@ import type { ResultRow } from '../../report/results.js';
 import { loadRun, saveRun, type LoadedRun, type RunState, type TrainingRecipe } from '../checkpoint.js';
 import { loaderFor, type DatasetSplits } from '../datasets.js';
 import { DATA_FLAGS, compressionFrom, dataFrom, layerDepthsFrom, recipeKey, trainingFrom } from '../flag-groups.js';
-import { buildModel, checkInput, MODEL_NAMES, type ModelConfig, type ModelName } from '../model-zoo.js';
+import { buildModel, checkInput, defaultInputShape, MODEL_NAMES, type ModelConfig, type ModelName } from '../model-zoo.js';
 import { resultRow } from '../result-row.js';
 import { writeReport, writeResults } from '../results-io.js';
 import { resultsTable } from '../console-table.js';
@@ -163,7 +163,7 @@ export async function runCompare(flags: ParsedFlags, context: CommandContext): P
   const variants = variantsOf(flags, context.given);
   const probe = buildModel(modelConfig);
   checkLayers(probe, layers, `adtn compare --layers (${modelName})`);
-  for (const v of variants) checkLayers(probe, layers, `adtn compare (${v.label})`, { ...v.spec, shared: false });
+  for (const v of variants) checkLayers(probe, layers, `adtn compare (${v.label})`, v.spec);
   const denseRecipe = trainingFrom({ ...flags, batchSize: flags.batchSize, lr: flags.lr, optimizer: 'adam', schedule: 'cosine', warmup: 0, weightDecay: 0, distill: undefined });
   mkdirSync(out, { recursive: true });
   log(`adtn compare: ${modelName} on ${data.name} (${data.train.labels.length} training, ${data.test.labels.length} test images), compressing ${layers.join(', ')} `
@@ -238,12 +238,18 @@ export async function runCompare(flags: ParsedFlags, context: CommandContext): P
   log(`wrote ${join(out, 'results.json')}, ${paths.join(', ')}`);
 }
 
+// A model's identity for reuse: older checkpoints leave out the input shape and hidden width,
+// which then are the model's defaults (the seed belongs to the recipe).
+function modelKey(m: ModelConfig): string {
+  return JSON.stringify([m.name, m.numClasses, m.width, m.inputShape ?? defaultInputShape(m.name), m.hidden ?? null]);
+}
+
 async function denseRun(
   path: string, config: ModelConfig, data: DatasetSplits, flags: ParsedFlags, recipe: TrainingRecipe, fresh: boolean, log: (line: string) => void,
 ): Promise<LoadedRun> {
   const epochs = flags.epochs as number;
   let run = existingRun(path, fresh, log);
-  if (run !== null && (Object.keys(run.state.compression).length > 0 || JSON.stringify({ ...run.state.model, seed: 0 }) !== JSON.stringify({ ...config, seed: 0 })
+  if (run !== null && (Object.keys(run.state.compression).length > 0 || modelKey(run.state.model) !== modelKey(config)
     || run.state.dataset !== data.name || run.state.recipe === undefined || recipeKey(run.state.recipe) !== recipeKey(recipe) || run.state.epoch > epochs)) {
     log(`${path} was made with other settings; training anew`);
     for (const t of run.optimizerState.values()) t.dispose();

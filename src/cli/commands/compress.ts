@@ -3,8 +3,9 @@
 import { existsSync } from 'node:fs';
 import type { CommandSpec, ParsedFlags } from '../args.js';
 import { UsageError } from '../args.js';
-import { compressLayer, compressLayers, findLayer, flattenedInputs, makeGenerator, parameterReport, type CompressionSpec } from '../../compress/compress.js';
+import { adtnLayoutFor, checkGroupSpec, compressLayer, compressLayers, findLayer, layerSpecs, makeGenerator, parameterReport, type CompressionSpec } from '../../compress/compress.js';
 import { AdtnError } from '../../errors.js';
+import { planAdtn } from '../../tn/adtn.js';
 import { evaluate } from '../../nn/training.js';
 import type { Sequential } from '../../nn/layers/sequential.js';
 import type { Tensor } from '../../tensor.js';
@@ -55,11 +56,6 @@ export interface CompressionRunOptions {
   log: (line: string) => void;
 }
 
-// The [C, H, W] each linear layer reads flattened (for the 'image' layout), from the run's input shape.
-function imagesOf(model: Sequential, state: RunState): Map<string, [number, number, number]> {
-  return flattenedInputs(model, state.model.inputShape ?? defaultInputShape(state.model.name));
-}
-
 /** Compresses the layers in place (with a progress bar for fitting); returns seconds spent. */
 export function compressModelLayers({ model, state, layers, spec, log }: CompressionRunOptions): number {
   const start = performance.now();
@@ -70,15 +66,13 @@ export function compressModelLayers({ model, state, layers, spec, log }: Compres
     log(`${layers.join(', ')}: one shared adtn (${describeSpec(spec)}), ${dense.toLocaleString('en-US')} -> ${gates.toLocaleString('en-US')} parameters (${(dense / gates).toFixed(1)}x)`);
     for (const r of results) state.compression[r.layer] = r.rebuildSpec;
   }
-  const images = spec.shared === true ? new Map<string, [number, number, number]>() : imagesOf(model, state);
-  for (const layer of spec.shared === true ? [] : layers) {
+  checkGroupSpec(layers, spec);
+  const specs = layerSpecs(model, layers, spec, state.model.inputShape ?? defaultInputShape(state.model.name));
+  for (const [i, layer] of (spec.shared === true ? [] : layers).entries()) {
     const steps = spec.fit?.steps ?? 0;
     const bar = progressBar(`fitting ${layer}`, steps);
-    const image = spec.layout === 'image' ? images.get(layer) : undefined;
     const result = compressLayer(model, layer, {
-      ...spec,
-      ...(image !== undefined ? { image } : {}),
-      seed: (spec.seed ?? 0) + layers.indexOf(layer),
+      ...specs[i]!,
       fit: { ...spec.fit, onProgress: (step, error) => bar.update(step, `error ${error.toFixed(4)}`) },
     });
     bar.finish();
@@ -137,13 +131,17 @@ export async function runCompress(flags: ParsedFlags, context: CommandContext): 
   if (out === undefined) throw new UsageError('adtn compress: --out FILE is required (the compressed checkpoint to write)');
   if (existsSync(out) && !flags.resume && !flags.force) throw new UsageError(`adtn compress: ${out} exists; pass --resume to continue fine-tuning it or --force to start over`);
   const teacher = flags.distill === false ? undefined : ((flags.teacher as string | undefined) ?? (flags.checkpoint as string | undefined));
+  if (context.given.has('teacher') && flags.distill === false) throw new UsageError('adtn compress: --teacher names a distillation teacher; it does not go with --no-distill');
+  if (context.given.has('teacher') && !existsSync(flags.teacher as string)) throw new UsageError(`adtn compress: --teacher: no such checkpoint: ${String(flags.teacher)}`);
+  // A given teacher is a given distillation setting (a resumed run refuses a different one).
+  const given = context.given.has('teacher') ? new Set([...context.given, 'distill']) : context.given;
   let settings = trainingFrom({ ...flags, distill: teacher });
   let loaded;
   if (flags.resume) {
     if (!existsSync(out)) throw new UsageError(`adtn compress: --resume: no checkpoint at ${out}`);
     loaded = loadRun(out);
     if (Object.keys(loaded.state.compression).length === 0) throw new UsageError(`adtn compress: ${out} is not compressed; --resume continues a compressed run`);
-    settings = resumedRecipe('compress', out, loaded.state.recipe, { ...flags, distill: teacher }, context.given);
+    settings = resumedRecipe('compress', out, loaded.state.recipe, { ...flags, distill: teacher }, given);
     context.log(`resuming ${out}: ${loaded.state.description}, ${loaded.state.epoch - (loaded.state.compressedAt ?? 0)} fine-tuning epochs done`);
   } else {
     const checkpoint = flags.checkpoint as string | undefined;
@@ -151,7 +149,7 @@ export async function runCompress(flags: ParsedFlags, context: CommandContext): 
     loaded = loadRun(checkpoint);
     const already = Object.keys(loaded.state.compression).filter((l) => (flags.layers as string[]).includes(l));
     if (already.length > 0) throw new UsageError(`adtn compress: ${checkpoint} has ${already.join(', ')} compressed already`);
-    checkLayers(loaded.model, flags.layers as string[], checkpoint, { ...compressionFrom(flags), shared: false });
+    checkLayers(loaded.model, flags.layers as string[], checkpoint, compressionFrom(flags));
   }
   const { model, state, optimizerState } = loaded;
   if (context.given.has('dataset') && flags.dataset !== state.dataset) {
@@ -187,11 +185,23 @@ export async function runCompress(flags: ParsedFlags, context: CommandContext): 
  * (ranks, depth, ...), before any data is loaded: a clear usage error instead of a failure later.
  */
 export function checkLayers(model: Sequential, layers: readonly string[], where: string, spec?: CompressionSpec): void {
+  try {
+    if (spec !== undefined) checkGroupSpec(layers, spec);
+  } catch (error) {
+    if (error instanceof AdtnError) throw new UsageError(`${where}: ${error.message}`);
+    throw error;
+  }
   for (const layer of layers) {
     try {
       const target = findLayer(model, layer);
       if (spec === undefined) continue;
-      const probe = makeGenerator(target.weightShape, { ...spec, init: 'random', fit: undefined }, { dtype: 'float32' });
+      const layerSpec = spec.layerDepths?.[layer] === undefined ? spec : { ...spec, depth: spec.layerDepths[layer] };
+      if (layerSpec.method === 'adtn') {
+        // The plan is pure: no circuit runs and nothing is allocated.
+        planAdtn(target.weightShape, { depth: layerSpec.depth ?? 8, localDim: layerSpec.localDim, activation: layerSpec.activation, layout: adtnLayoutFor(target.weightShape, layerSpec) });
+        continue;
+      }
+      const probe = makeGenerator(target.weightShape, { ...layerSpec, init: 'random', fit: undefined }, { dtype: 'float32' });
       for (const p of probe.parameters()) p.dispose();
     } catch (error) {
       if (error instanceof AdtnError) throw new UsageError(`${where}: ${error.message}`);

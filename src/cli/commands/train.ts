@@ -54,6 +54,8 @@ export async function runTrain(flags: ParsedFlags, context: CommandContext): Pro
     if (Object.keys(state.compression).length > 0) throw new UsageError(`adtn train: ${out} holds a compressed model; continue it with adtn compress --resume`);
     if (context.given.has('dataset') && state.dataset !== flags.dataset) throw new UsageError(`adtn train: ${out} was trained on ${state.dataset}, not ${String(flags.dataset)}`);
     if (context.given.has('model') && state.model.name !== flags.model) throw new UsageError(`adtn train: ${out} holds ${state.model.name}, not ${String(flags.model)}`);
+    if (context.given.has('width') && state.model.width !== flags.width) throw new UsageError(`adtn train: ${out} holds a model of width ${state.model.width}, not ${String(flags.width)}`);
+    if (context.given.has('hidden') && state.model.hidden !== flags.hidden) throw new UsageError(`adtn train: ${out} holds a model with hidden width ${state.model.hidden ?? '(the default)'}, not ${String(flags.hidden)}`);
     settings = resumedRecipe('train', out, state.recipe, flags, context.given);
     data = dataFrom({ ...flags, dataset: state.dataset, limit: settings.limit, testLimit: settings.testLimit });
     context.log(`resuming ${out}: ${state.model.name}, ${state.epoch} epochs done`);
