@@ -7,6 +7,7 @@
 import { ArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/graph.js';
+import { tidy } from '../tensor/lifetime.js';
 import { crossEntropy, softmax } from '../ops/composite.js';
 import { add, div, mul } from '../ops/elementwise.js';
 import { Module } from './module.js';
@@ -38,7 +39,8 @@ export function distillationLoss(teacher: Module, options: DistillationOptions =
     if (inputs === undefined) throw new ArgumentError('distillationLoss: the loss needs the batch inputs (the training loop passes them as the third argument)');
     const hard = crossEntropy(logits, labels);
     if (alpha === 0) return hard;
-    const soft = noGrad(() => {
+    // The teacher's activations are freed at once (tidy): only its soft targets are kept.
+    const soft = noGrad(() => tidy(() => {
       const wasTraining = teacher.training;
       teacher.eval();
       try {
@@ -46,7 +48,7 @@ export function distillationLoss(teacher: Module, options: DistillationOptions =
       } finally {
         teacher.train(wasTraining);
       }
-    });
+    }));
     const distilled = mul(crossEntropy(div(logits, temperature), soft), temperature * temperature);
     return alpha === 1 ? distilled : add(mul(hard, 1 - alpha), mul(distilled, alpha));
   };

@@ -92,13 +92,16 @@ export async function fit(model: Module, optimizer: Optimizer, loader: DataLoade
     let right = 0;
     let count = 0;
     for (const { x, y, index } of loader) {
-      const logits = model.forward(x);
-      const l = loss(logits, y, x);
-      optimizer.zeroGrad();
-      l.backward();
-      optimizer.step();
-      const value = l.item();
-      const batchRight = correct(logits, y);
+      // One step in a tidy scope: its activations are freed when it ends, not a step later.
+      const [value, batchRight] = tidy(() => {
+        const logits = model.forward(x);
+        const l = loss(logits, y, x);
+        optimizer.zeroGrad();
+        l.backward();
+        optimizer.step();
+        x.dispose();
+        return [l.item(), correct(logits, y)] as const;
+      });
       total += value * y.length;
       right += batchRight;
       count += y.length;
