@@ -30,6 +30,8 @@ export interface TrainingRecipe {
   seed: number;
   limit?: number;
   testLimit?: number;
+  /** Images held out from the end of the training set; accuracies are measured on them (absent: the test set). */
+  validation?: number;
   /** Augmentation: random shifts of up to this many pixels (absent: none). */
   shift?: number;
   /** Weight decay (absent: none); decoupled for AdamW, added to the gradient for Adam and SGD. */

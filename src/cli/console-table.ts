@@ -3,7 +3,8 @@
 import type { ResultRow } from '../report/results.js';
 
 export function resultsTable(rows: readonly ResultRow[]): string {
-  const header = ['method', 'config', 'layer params', 'ratio', 'total params', 'test acc', 'time (s)'];
+  const validation = rows.length > 0 && rows.every((r) => r.evaluation === 'validation');
+  const header = ['method', 'config', 'layer params', 'ratio', 'total params', validation ? 'val acc' : 'test acc', 'time (s)'];
   const body = rows.map((r) => [
     r.method, r.config, r.layerParameters.toLocaleString('en-US'), `${r.ratio.toFixed(1)}x`,
     r.totalParameters.toLocaleString('en-US'), `${(r.testAccuracy * 100).toFixed(2)}%`, r.seconds.toFixed(1),

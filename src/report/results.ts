@@ -17,7 +17,10 @@ export interface ResultRow {
   /** Dense size of those weights / layerParameters. */
   ratio: number;
   totalParameters: number;
+  /** Accuracy as a fraction, on the test set unless `evaluation` says otherwise. */
   testAccuracy: number;
+  /** 'validation' when the accuracy was measured on images held out from the training set (absent: the test set). */
+  evaluation?: 'test' | 'validation';
   /** Wall-clock seconds of training and compression. */
   seconds: number;
   /** Knobs used (free text, e.g. 'M=8 d=2 init=random'). */
@@ -47,6 +50,7 @@ export function parseResults(text: string, source = 'results'): ResultsFile {
     for (const f of STRING_FIELDS) if (typeof row[f] !== 'string') throw new DataFormatError(`${source}: row ${i} needs a string "${f}"`);
     if (!Array.isArray(row.layers) || row.layers.some((l) => typeof l !== 'string')) throw new DataFormatError(`${source}: row ${i} needs a "layers" array of strings`);
     if (!((row.testAccuracy as number) >= 0 && (row.testAccuracy as number) <= 1)) throw new DataFormatError(`${source}: row ${i} has testAccuracy ${String(row.testAccuracy)}; it must be a fraction in [0, 1]`);
+    if (row.evaluation !== undefined && row.evaluation !== 'test' && row.evaluation !== 'validation') throw new DataFormatError(`${source}: row ${i} has evaluation ${JSON.stringify(row.evaluation)}; it must be "test" or "validation"`);
     if ((row.layerParameters as number) <= 0) throw new DataFormatError(`${source}: row ${i} has layerParameters ${String(row.layerParameters)}; it must be positive`);
   });
   return { rows: rows as ResultRow[] };

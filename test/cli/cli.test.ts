@@ -249,6 +249,37 @@ describe('the main job', { timeout: 300_000 }, () => {
   });
 });
 
+describe('a validation split', { timeout: 300_000 }, () => {
+  it('--validation N holds out the last N training images, reports accuracy on them, and is part of the recipe', () => {
+    const args = ['compare', '--out', 'val', '--hidden', '16', '--methods', 'dense,tt', '--epochs', '1', '--fine-tune-epochs', '1', '--validation', '500', '--limit', '300', '--test-limit', '50'];
+    const r = adtn(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\(300 training, 50 validation images\)/);
+    expect(r.stdout).toMatch(/dense: validation accuracy/);
+    expect(r.stdout).toMatch(/val acc/);
+    const rows = JSON.parse(readFileSync(join(dir, 'val', 'results.json'), 'utf8')).rows as { evaluation?: string }[];
+    expect(rows.map((row) => row.evaluation)).toEqual(['validation', 'validation']);
+    const report = readFileSync(join(dir, 'val', 'report.md'), 'utf8');
+    expect(report).toMatch(/% \(validation\) \|/);
+    expect(report).toMatch(/the last 500 training images, held out/);
+    // The same folder without the split: the dense run was made on other images and trains anew.
+    const onTest = adtn(args.filter((a, i) => a !== '--validation' && args[i - 1] !== '--validation'));
+    expect(onTest.code, onTest.stderr).toBe(0);
+    expect(onTest.stdout).toMatch(/fc2-dense.safetensors was made with other settings; training anew/);
+    expect(onTest.stdout).toMatch(/50 test images/);
+    // A checkpoint trained on the split resumes only on it.
+    const train = adtn(['train', '--epochs', '1', '--out', 'val-fc2.safetensors', '--validation', '500', '--limit', '200', '--test-limit', '50']);
+    expect(train.code, train.stderr).toBe(0);
+    expect(train.stdout).toMatch(/validation accuracy/);
+    const other = adtn(['train', '--epochs', '2', '--out', 'val-fc2.safetensors', '--resume', '--validation', '400']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/--validation 500, not 400/);
+    const tooMany = adtn(['train', '--epochs', '1', '--out', 'never.safetensors', '--validation', '60000']);
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toMatch(/--validation must hold out between 1 and 59999 of the 60000 training images of mnist, got 60000/);
+  });
+});
+
 describe('CIFAR networks on generated CIFAR binary files', { timeout: 300_000 }, () => {
   function writeCifar(folder: string, variant: 'cifar10' | 'cifar100', files: string[], records: number): void {
     mkdirSync(join(dir, folder), { recursive: true });

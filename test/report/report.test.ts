@@ -30,6 +30,7 @@ describe('results files', () => {
       [{ rows: [{ ...rows[0], seconds: 'x' }] }, /row 0 needs a finite number "seconds"/],
       [{ rows: [{ ...rows[0], layerParameters: 0 }] }, /row 0 has layerParameters 0/],
       [{ rows: [{ ...rows[0], layers: [1] }] }, /row 0 needs a "layers" array of strings/],
+      [{ rows: [{ ...rows[0], evaluation: 'train' }] }, /row 0 has evaluation "train"; it must be "test" or "validation"/],
     ];
     for (const [value, message] of bad) {
       expect(() => parseResults(typeof value === 'string' ? value : JSON.stringify(value), 'r.json')).toThrow(DataFormatError);
@@ -45,6 +46,8 @@ describe('the Markdown table', () => {
     const body = lines.filter((l) => /^\| (?!label|---)/.test(l));
     expect(body.map((l) => l.split(' | ')[0])).toEqual(['| dense', '| adtn M=4', '| adtn M=8', '| tt r6']);
     expect(body[2]).toContain('| 4,098 | 198.4x | 5,132 | 96.89% | -1.67 |');
+    const onValidation = resultsMarkdown([{ ...rows[2]!, evaluation: 'validation' }]);
+    expect(onValidation).toContain('| 96.89% (validation) |');
   });
 
   it('escapes pipes and flattens line breaks in labels and titles', () => {

@@ -166,7 +166,7 @@ export async function runCompare(flags: ParsedFlags, context: CommandContext): P
   for (const v of variants) checkLayers(probe, layers, `adtn compare (${v.label})`, v.spec);
   const denseRecipe = trainingFrom({ ...flags, batchSize: flags.batchSize, lr: flags.lr, optimizer: 'adam', schedule: 'cosine', warmup: 0, weightDecay: 0, distill: undefined });
   mkdirSync(out, { recursive: true });
-  log(`adtn compare: ${modelName} on ${data.name} (${data.train.labels.length} training, ${data.test.labels.length} test images), compressing ${layers.join(', ')} `
+  log(`adtn compare: ${modelName} on ${data.name} (${data.train.labels.length} training, ${data.test.labels.length} ${data.evaluation} images), compressing ${layers.join(', ')} `
     + `(${variants.length} compressed models); kernels: ${context.build}`);
 
   // 1. The dense model: trained here, resumed, or loaded.
@@ -182,7 +182,7 @@ export async function runCompare(flags: ParsedFlags, context: CommandContext): P
   const test = loaderFor(data, 'test', 1000);
   const denseAccuracy = evaluate(dense.model, test).accuracy;
   if (methods.includes('dense')) {
-    rows.push(resultRow(dense.model, dense.state, { label: 'dense', testAccuracy: denseAccuracy, layers }));
+    rows.push(resultRow(dense.model, dense.state, { label: 'dense', testAccuracy: denseAccuracy, evaluation: data.evaluation, layers }));
   }
 
   // 2. Each compressed model, from the dense checkpoint (or from scratch).
@@ -218,7 +218,7 @@ export async function runCompare(flags: ParsedFlags, context: CommandContext): P
     }
     await fineTune({ model: run.model, state: run.state, data, epochs: target, recipe: fineTuneRecipe, out: path, log, optimizerState: run.optimizerState });
     const accuracy = evaluate(run.model, test).accuracy;
-    rows.push(resultRow(run.model, run.state, { label: variant.label, testAccuracy: accuracy }));
+    rows.push(resultRow(run.model, run.state, { label: variant.label, testAccuracy: accuracy, evaluation: data.evaluation }));
   }
 
   // 3. The table and the report.
@@ -233,6 +233,7 @@ export async function runCompare(flags: ParsedFlags, context: CommandContext): P
     `Dense: ${dense.state.epoch} epochs of ${recipe(denseRecipe)}. Compressed: ${fromScratch ? 'every weight from random values' : `the dense model with ${layers.join(', ')} replaced`}, `
       + `then ${String(target)} epochs of training of the whole model with ${recipe(fineTuneRecipe)}`
       + `${fineTuneRecipe.distill ? `, distilling from the dense model (temperature ${fineTuneRecipe.distill.temperature}, weight ${fineTuneRecipe.distill.alpha})` : ''}. Kernels: ${context.build}.`,
+    ...(data.evaluation === 'validation' ? [`Accuracies are on a validation split: the last ${String(denseRecipe.validation)} training images, held out from training; the test set was not used.`] : []),
   ];
   const paths = writeReport(out, rows, { title, notes });
   log(`wrote ${join(out, 'results.json')}, ${paths.join(', ')}`);
@@ -282,6 +283,6 @@ async function denseRun(
       saveRun(path, model, state, optimizer);
     },
   });
-  log(`dense: test accuracy ${percent(state.history[state.history.length - 1]!.testAccuracy)}`);
+  log(`dense: ${data.evaluation} accuracy ${percent(state.history[state.history.length - 1]!.testAccuracy)}`);
   return { model, state, optimizerState: new Map() };
 }

@@ -155,12 +155,12 @@ export async function runCompress(flags: ParsedFlags, context: CommandContext): 
   if (context.given.has('dataset') && flags.dataset !== state.dataset) {
     throw new UsageError(`adtn compress: the model was trained on ${state.dataset}; fine-tuning uses the same data set, not ${String(flags.dataset)}`);
   }
-  const data = dataFrom({ ...flags, dataset: state.dataset, limit: settings.limit, testLimit: settings.testLimit });
+  const data = dataFrom({ ...flags, dataset: state.dataset, limit: settings.limit, testLimit: settings.testLimit, validation: settings.validation });
   if (!flags.resume) {
     for (const t of optimizerState.values()) t.dispose();
     optimizerState.clear();
     const before = evaluate(model, loaderFor(data, 'test', 1000)).accuracy;
-    context.log(`${state.model.name} from ${String(flags.checkpoint)}: test accuracy ${percent(before)}, ${model.numParameters().toLocaleString('en-US')} parameters; kernels: ${context.build}`);
+    context.log(`${state.model.name} from ${String(flags.checkpoint)}: ${data.evaluation} accuracy ${percent(before)}, ${model.numParameters().toLocaleString('en-US')} parameters; kernels: ${context.build}`);
     compressModelLayers({ model, state, layers: flags.layers as string[], spec: compressionFrom(flags), log: context.log });
     const report = parameterReport(model);
     context.log(`parameters: ${report.denseTotal.toLocaleString('en-US')} -> ${report.total.toLocaleString('en-US')} (model ${report.modelRatio.toFixed(1)}x, compressed layers ${report.layerRatio.toFixed(1)}x)`);
@@ -172,9 +172,9 @@ export async function runCompress(flags: ParsedFlags, context: CommandContext): 
     model, state, data, epochs: flags.epochs as number, recipe: settings, out, log: context.log, optimizerState,
   });
   const accuracy = evaluate(model, loaderFor(data, 'test', 1000)).accuracy;
-  context.log(`saved ${out}: test accuracy ${percent(accuracy)}`);
+  context.log(`saved ${out}: ${data.evaluation} accuracy ${percent(accuracy)}`);
   if (flags.results !== undefined) {
-    const row = resultRow(model, state, { label: (flags.label as string | undefined) ?? `${state.description}`, testAccuracy: accuracy });
+    const row = resultRow(model, state, { label: (flags.label as string | undefined) ?? `${state.description}`, testAccuracy: accuracy, evaluation: data.evaluation });
     appendResult(flags.results as string, row);
     context.log(`added "${row.label}" to ${String(flags.results)}`);
   }

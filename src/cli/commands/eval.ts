@@ -45,7 +45,7 @@ export async function runEval(flags: ParsedFlags, context: CommandContext): Prom
   const result = evaluate(model, loaderFor(data, 'test', flags.batchSize as number));
   const seconds = (performance.now() - start) / 1000;
   context.log(`${checkpoint}: ${state.model.name} on ${data.name}, ${state.epoch} epochs${state.description ? `, compressed: ${state.description}` : ''}; kernels: ${context.build}`);
-  context.log(`test accuracy ${percent(result.accuracy)}, loss ${result.loss.toFixed(4)} on ${result.count} images, ${((seconds * 1e6) / result.count).toFixed(1)} us per image${flags.decode ? ' (decoded weights)' : ''}`);
+  context.log(`${data.evaluation} accuracy ${percent(result.accuracy)}, loss ${result.loss.toFixed(4)} on ${result.count} images, ${((seconds * 1e6) / result.count).toFixed(1)} us per image${flags.decode ? ' (decoded weights)' : ''}`);
   context.log('layer          kind     method   weight shape        dense weight   parameters');
   for (const l of report.layers) {
     context.log(`${l.layer.padEnd(14)} ${l.kind.padEnd(8)} ${l.method.padEnd(8)} ${`[${l.weightShape.join(', ')}]`.padEnd(19)} ${l.denseWeight.toLocaleString('en-US').padStart(12)}   ${l.weightParameters.toLocaleString('en-US').padStart(10)}`);
@@ -55,7 +55,7 @@ export async function runEval(flags: ParsedFlags, context: CommandContext): Prom
     const label = (flags.label as string | undefined) ?? checkpoint.replace(/^.*[\\/]/, '').replace(/\.safetensors$/, '');
     // The report taken before any decoding: the row describes the checkpoint as stored (its generators).
     const layers = Object.keys(state.compression).length > 0 ? undefined : [];
-    appendResult(flags.results as string, resultRow(model, state, { label, testAccuracy: result.accuracy, layers, report }));
+    appendResult(flags.results as string, resultRow(model, state, { label, testAccuracy: result.accuracy, evaluation: data.evaluation, layers, report }));
     context.log(`added "${label}" to ${String(flags.results)}`);
   }
 }

@@ -57,7 +57,7 @@ export async function runTrain(flags: ParsedFlags, context: CommandContext): Pro
     if (context.given.has('width') && state.model.width !== flags.width) throw new UsageError(`adtn train: ${out} holds a model of width ${state.model.width}, not ${String(flags.width)}`);
     if (context.given.has('hidden') && state.model.hidden !== flags.hidden) throw new UsageError(`adtn train: ${out} holds a model with hidden width ${state.model.hidden ?? '(the default)'}, not ${String(flags.hidden)}`);
     settings = resumedRecipe('train', out, state.recipe, flags, context.given);
-    data = dataFrom({ ...flags, dataset: state.dataset, limit: settings.limit, testLimit: settings.testLimit });
+    data = dataFrom({ ...flags, dataset: state.dataset, limit: settings.limit, testLimit: settings.testLimit, validation: settings.validation });
     context.log(`resuming ${out}: ${state.model.name}, ${state.epoch} epochs done`);
   } else {
     data = dataFrom(flags);
@@ -92,5 +92,5 @@ export async function runTrain(flags: ParsedFlags, context: CommandContext): Pro
     },
   });
   const last = state.history[state.history.length - 1]!;
-  context.log(`saved ${out}: ${state.epoch} epochs, test accuracy ${percent(last.testAccuracy)}, ${state.seconds.toFixed(1)} s of training`);
+  context.log(`saved ${out}: ${state.epoch} epochs, ${data.evaluation} accuracy ${percent(last.testAccuracy)}, ${state.seconds.toFixed(1)} s of training`);
 }
