@@ -27,6 +27,9 @@ export class OutOfMemoryError extends AdtnError {}
 /** A tensor whose storage has been released (disposed, or freed by its scope) was used. */
 export class ReleasedTensorError extends AdtnError {}
 
+/** A kernel module whose exports do not match what this library expects (a stale or foreign build). */
+export class KernelModuleError extends AdtnError {}
+
 /** Formats a shape as `[3,4]` for messages. */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;

@@ -10,7 +10,7 @@
 
 import { Allocator, type AllocatorStats } from './allocator.js';
 import { RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './kernel-binaries.generated.js';
-import type { KernelExports } from './kernel-exports.js';
+import { checkKernelExports, type KernelExports } from './kernel-exports.js';
 import { ArgumentError } from '../errors.js';
 
 export type KernelBuild = 'simd' | 'relaxed';
@@ -116,7 +116,7 @@ export class KernelModule {
     const build = resolveBuild(choice);
     const module = new WebAssembly.Module(kernelBinary(build));
     const instance = new WebAssembly.Instance(module, {});
-    return new KernelModule(build, instance.exports as unknown as KernelExports);
+    return new KernelModule(build, checkKernelExports(instance.exports, `${build} build`));
   }
 
   /** Instantiates a build asynchronously. */
@@ -124,7 +124,7 @@ export class KernelModule {
     const build = resolveBuild(choice);
     const module = await WebAssembly.compile(kernelBinary(build));
     const instance = await WebAssembly.instantiate(module, {});
-    return new KernelModule(build, instance.exports as unknown as KernelExports);
+    return new KernelModule(build, checkKernelExports(instance.exports, `${build} build`));
   }
 
   get memory(): WebAssembly.Memory {

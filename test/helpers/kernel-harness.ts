@@ -3,7 +3,7 @@
 
 import { expect } from 'vitest';
 import { KernelModule, elementIndex, type KernelBuild } from '../../src/backend/kernel-module.js';
-import { referenceKernels, type ReferenceKernels } from '../../src/backend/reference-kernels.js';
+import { referenceKernels, type ReferenceKernels } from '../reference-kernels/index.js';
 
 export type Dtype = 'float32' | 'float64';
 export const BUILDS: KernelBuild[] = ['simd', 'relaxed'];
