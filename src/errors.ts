@@ -30,6 +30,15 @@ export class ReleasedTensorError extends AdtnError {}
 /** A kernel module whose exports do not match what this library expects (a stale or foreign build). */
 export class KernelModuleError extends AdtnError {}
 
+/** A short description of a value of the wrong kind, for messages: 5, "same", null, an array of 2, an object (Map). */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object' && value !== null) return `an object (${(value as object).constructor?.name ?? 'no prototype'})`;
+  return String(value);
+}
+
 /** Formats a shape as `[3,4]` for messages. */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;

@@ -2,7 +2,7 @@
 // automatic differentiation needs (requiresGrad, grad, and the node of the operation that made
 // it). Every operation exists as a function (src/ops) and as a method here.
 
-import { ArgumentError, OutOfMemoryError, ReleasedTensorError, formatShape } from './errors.js';
+import { ArgumentError, OutOfMemoryError, ReleasedTensorError, describeValue, formatShape } from './errors.js';
 import { kernels } from './backend/engine.js';
 import { elementIndex } from './backend/kernel-module.js';
 import { bytesPerElement, type Dtype } from './tensor/dtype.js';
@@ -180,6 +180,10 @@ export class Tensor {
    * w.mul(w).sum().backward();   // w.grad = 2·w
    */
   backward(gradient?: Tensor, options: BackwardOptions = {}): void {
+    if (gradient !== undefined && !(gradient instanceof Tensor)) {
+      throw new ArgumentError(`backward: the gradient must be a Tensor of shape ${formatShape(this.shape)}, got ${describeValue(gradient)}`);
+    }
+    if (typeof options !== 'object' || options === null) throw new ArgumentError(`backward: options must be an object such as { retainGraph: true }, got ${describeValue(options)}`);
     runBackward(this, gradient, options);
   }
 

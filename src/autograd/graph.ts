@@ -2,6 +2,7 @@
 // decides whether operations record at all.
 
 import type { Tensor } from '../tensor.js';
+import { asyncRefusal, checkSynchronous, isThenable } from '../tensor/synchronous.js';
 
 /** Every primitive with a backward rule; src/autograd/rules.ts has exactly these keys. */
 export const PRIMITIVES = [
@@ -52,13 +53,18 @@ export function isGradEnabled(): boolean {
 
 /** Runs fn with grad mode on or off, restoring the previous mode afterwards. */
 export function withGradMode<T>(enabled: boolean, fn: () => T): T {
+  const op = enabled ? 'enableGrad' : 'noGrad';
+  checkSynchronous(op, fn);
   const previous = gradEnabled;
   gradEnabled = enabled;
+  let result: T;
   try {
-    return fn();
+    result = fn();
   } finally {
     gradEnabled = previous;
   }
+  if (isThenable(result)) throw asyncRefusal(op);
+  return result;
 }
 
 /**

@@ -8,7 +8,7 @@ import { ArgumentError } from '../errors.js';
 import type { Node, PrimitiveName } from './graph.js';
 import {
   add, astype, div, exp, leakyReluBackward, log, mul, neg, pow, powScalar, reluBackward, sigmoidBackward,
-  sub, tanhBackward, ge, gt, lt, le, abs,
+  sub, tanhBackward, eq, ge, gt, lt, le, abs,
 } from '../ops/elementwise.js';
 import { expand, permute, reshape, sliceBySpec, sliceScatter, axisRangeSpec, type PadSaved, type SliceSpec } from '../ops/movement.js';
 import { indexAdd, indexSelect, gatherIndices, scatterAdd, where, zerosForGrad, type AxisIndexSaved } from '../ops/indexing.js';
@@ -98,11 +98,12 @@ export const backwardRules: Record<PrimitiveName, Rule> = {
     const first = le(c.input(0), c.input(1));
     return [c.needs(0) ? mul(g, first) : null, c.needs(1) ? mul(g, sub(1, first)) : null];
   },
-  // d a^b = b·a^(b-1), a^b·log a (only where a > 0 for the exponent's gradient)
+  // d a^b = b·a^(b-1), a^b·log a (only where a > 0 for the exponent's gradient). Where b = 0,
+  // a^b is the constant 1 and its gradient in a is 0 (b·a^(b-1) would be 0·∞ = NaN at a = 0).
   pow: (g, c) => {
     const a = c.input(0);
     const b = c.input(1);
-    const ga = c.needs(0) ? mul(g, mul(b, pow(a, sub(b, 1)))) : null;
+    const ga = c.needs(0) ? mul(g, where(eq(b, 0), 0, mul(b, pow(a, sub(b, 1))))) : null;
     const gb = c.needs(1) ? mul(g, where(gt(a, 0), mul(c.output(), log(abs(a))), 0)) : null;
     return [ga, gb];
   },

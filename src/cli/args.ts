@@ -5,6 +5,9 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** A number in decimal notation: Number() alone would also take '0x2', '0b1' and surrounding spaces. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 export type FlagType = 'string' | 'number' | 'integer' | 'boolean' | 'list';
 
 export interface FlagSpec {
@@ -118,8 +121,8 @@ function convert(where: string, key: string, spec: FlagSpec, raw: string): FlagV
     }
     case 'number':
     case 'integer': {
-      const value = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${where}: --${key} must be a number, got ${JSON.stringify(raw)}`);
+      const value = DECIMAL.test(raw) ? Number(raw) : NaN;
+      if (!Number.isFinite(value)) throw new UsageError(`${where}: --${key} must be a number, got ${JSON.stringify(raw)}`);
       if (spec.type === 'integer' && !Number.isInteger(value)) throw new UsageError(`${where}: --${key} must be an integer, got ${JSON.stringify(raw)}`);
       if (spec.min !== undefined && value < spec.min) throw new UsageError(`${where}: --${key} must be at least ${spec.min}, got ${value}`);
       return value;

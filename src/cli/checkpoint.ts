@@ -91,7 +91,7 @@ function parseState(path: string, metadata: Record<string, string>): RunState {
     throw new UsageError(`${path}: the '${KEY}' metadata is not valid JSON`);
   }
   if (typeof state !== 'object' || state === null || !MODEL_NAMES.includes(state.model?.name) || !DATASET_NAMES.includes(state.dataset)
-    || !Number.isInteger(state.epoch) || typeof state.compression !== 'object' || !Array.isArray(state.history)) {
+    || !Number.isInteger(state.epoch) || typeof state.compression !== 'object' || state.compression === null || Array.isArray(state.compression) || !Array.isArray(state.history)) {
     throw new UsageError(`${path}: the '${KEY}' metadata does not describe a run`);
   }
   return state;

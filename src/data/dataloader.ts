@@ -5,7 +5,7 @@
 // [-shift, shift] along each axis, the uncovered border filled with the value of a zero byte (the
 // background of MNIST-like images); the shifts come from the loader's seeded generator.
 
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
 import { elementIndex } from '../backend/kernel-module.js';
@@ -52,6 +52,10 @@ export class DataLoader implements Iterable<Batch> {
     const { batchSize } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
     if (data.labels.length === 0) throw new ArgumentError('DataLoader: the data set is empty');
+    const perImage = data.shape.reduce((p, s) => p * s, 1);
+    if (data.images.length !== data.labels.length * perImage) {
+      throw new ShapeError(`DataLoader: ${data.labels.length} labels need ${data.labels.length * perImage} image bytes (${perImage} per image of shape [${data.shape.join(', ')}]), got ${data.images.length}`);
+    }
     if (options.dropLast && data.labels.length < batchSize) {
       throw new ArgumentError(`DataLoader: with dropLast, ${data.labels.length} samples make no full batch of ${batchSize}`);
     }

@@ -3,7 +3,7 @@
 // Nothing is trusted: the header must fit, the type code must be known, and the declared sizes
 // must account for exactly the bytes that follow, before anything is allocated.
 
-import { DataFormatError } from '../errors.js';
+import { ArgumentError, DataFormatError, describeValue } from '../errors.js';
 
 export interface IdxArray {
   shape: number[];
@@ -25,6 +25,7 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
   const fail = (message: string): never => {
     throw new DataFormatError(`IDX: ${source}: ${message}`);
   };
+  if (!(bytes instanceof Uint8Array)) throw new ArgumentError(`parseIdx: expected the file's bytes as a Uint8Array, got ${describeValue(bytes)}`);
   if (bytes.length < 4) fail(`${bytes.length} bytes is too short for the 4-byte magic number`);
   if (bytes[0] !== 0 || bytes[1] !== 0) fail(`wrong magic number 0x${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join('')} (expected 0x0000TTDD)`);
   const type = TYPES[bytes[2]!];

@@ -8,7 +8,7 @@
 // offsets inside the buffer whose length equals shape × element size, and the entries must cover
 // the buffer exactly, without overlaps or holes (as the specification requires).
 
-import { DataFormatError } from '../errors.js';
+import { ArgumentError, DataFormatError, describeValue } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { tensor } from '../tensor/creation.js';
 import type { Dtype } from '../tensor/dtype.js';
@@ -71,6 +71,7 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors data')
   const fail = (message: string): never => {
     throw new DataFormatError(`safetensors: ${source}: ${message}`);
   };
+  if (!(bytes instanceof Uint8Array)) throw new ArgumentError(`parseSafetensors: expected the file's bytes as a Uint8Array, got ${describeValue(bytes)}`);
   if (bytes.length < 8) fail(`file of ${bytes.length} bytes is too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const declared = view.getBigUint64(0, true);

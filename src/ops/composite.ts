@@ -76,7 +76,7 @@ export function crossEntropy(logits: Tensor, target: IndexInput, options: { redu
     }
     perSample = neg(sum(mul(target, logp), 1));
   } else {
-    const labels = toIndices('crossEntropy', target, z.shape[1]!);
+    const labels = toIndices('crossEntropy', target, z.shape[1]!, false);
     if (labels.values.length !== z.shape[0]) {
       throw new ShapeError(`crossEntropy: expected ${z.shape[0]} labels for logits ${formatShape(z.shape)}, got ${labels.values.length}`);
     }

@@ -10,7 +10,7 @@
 // is ever materialised): per chunk, the columns are rebuilt by im2col, dW += dY·colsᵀ accumulates
 // across chunks inside the GEMM (beta = 1), and dX = col2im(Wᵀ·dY).
 
-import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, ShapeError, describeValue, formatShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
 import { isGradEnabled, record } from '../autograd/graph.js';
@@ -52,6 +52,9 @@ function geometry(x: Tensor, weight: Tensor, options: Conv2dOptions): ConvGeomet
   const [N, C, H, W] = x.shape as [number, number, number, number];
   const [OC, WC, KH, KW] = weight.shape as [number, number, number, number];
   if (WC !== C) throw new ShapeError(`conv2d: input has ${C} channels but the weight ${formatShape(weight.shape)} expects ${WC}`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ArgumentError(`conv2d: options must be an object such as { stride: 1, padding: 1 }, got ${describeValue(options)}`);
+  }
   const [strideH, strideW] = pair('conv2d', 'stride', options.stride, 1, 1);
   const [padH, padW] = pair('conv2d', 'padding', options.padding, 0, 0);
   const [dilationH, dilationW] = pair('conv2d', 'dilation', options.dilation, 1, 1);

@@ -21,8 +21,11 @@ export interface Indices {
   shape: number[];
 }
 
-/** Reads and validates indices; negative ones count from the end like numpy. */
-export function toIndices(op: string, input: IndexInput, limit: number): Indices {
+/**
+ * Reads and validates indices; negative ones count from the end like numpy, unless `negative` is
+ * false (class labels: -1 is an error, not the last class).
+ */
+export function toIndices(op: string, input: IndexInput, limit: number, negative = true): Indices {
   let raw: ArrayLike<number>;
   let shape: number[];
   if (input instanceof Tensor) {
@@ -38,7 +41,7 @@ export function toIndices(op: string, input: IndexInput, limit: number): Indices
   for (let i = 0; i < raw.length; i++) {
     const v = raw[i]!;
     if (!Number.isInteger(v)) throw new ArgumentError(`${op}: index ${v} at position ${i} is not an integer`);
-    if (v < -limit || v >= limit) throw new ArgumentError(`${op}: index ${v} at position ${i} is out of range for an axis of size ${limit}`);
+    if (v < (negative ? -limit : 0) || v >= limit) throw new ArgumentError(`${op}: index ${v} at position ${i} is out of range for an axis of size ${limit}`);
     values[i] = v < 0 ? v + limit : v;
   }
   return { values, shape };

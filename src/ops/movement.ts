@@ -1,7 +1,7 @@
 // Movement: reshape (a view), permute, expand, slice (with steps), concat, stack, pad. Every
 // copy is one call of the strided-copy kernel after the axes were merged.
 
-import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, ShapeError, describeValue, formatShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
 import { record } from '../autograd/graph.js';
@@ -197,6 +197,9 @@ function resolveSlice(x: Tensor, ranges: readonly SliceRange[]): SliceSpec {
   const spec: SliceSpec = { inputShape: [...x.shape], starts: [], steps: [], counts: [], dropped: [] };
   x.shape.forEach((size, d) => {
     const r = ranges[d] ?? null;
+    if (r !== null && typeof r !== 'number' && !Array.isArray(r)) {
+      throw new ArgumentError(`slice: range ${d} must be null, an index or [start, end, step], got ${describeValue(r)}`);
+    }
     if (typeof r === 'number') {
       if (!Number.isInteger(r) || r < -size || r >= size) throw new ArgumentError(`slice: index ${r} is out of range for axis ${d} of size ${size}`);
       spec.starts.push(r < 0 ? r + size : r);

@@ -1,7 +1,8 @@
 // Creation functions. Their results are owned by the caller (see src/tensor/lifetime.ts): they
 // live until dispose(), the end of an enclosing tidy(), or garbage collection.
 
-import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, OutOfMemoryError, ShapeError, formatShape } from '../errors.js';
+import { MAX_MEMORY_BYTES } from '../backend/allocator.js';
 import { Tensor, type NestedArray } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
 import { elementIndex } from '../backend/kernel-module.js';
@@ -142,6 +143,8 @@ export function arange(start: number, end?: number, step = 1, options: CreationO
   }
   if (step === 0) throw new ArgumentError('arange: step must not be 0');
   const count = Math.max(0, Math.ceil((hi - lo) / step));
+  const bytes = count * bytesPerElement(options.dtype ?? 'float32');
+  if (bytes > MAX_MEMORY_BYTES) throw new OutOfMemoryError(`arange: ${count} elements (${bytes} bytes) exceed the ${MAX_MEMORY_BYTES} bytes of WebAssembly memory`);
   const values = Array.from({ length: count }, (_, i) => lo + i * step);
   return tensor(values, { ...options, shape: [count] });
 }

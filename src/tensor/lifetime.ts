@@ -14,6 +14,7 @@
 // its memory stays flat. Using a released tensor throws ReleasedTensorError.
 
 import type { Storage } from './storage.js';
+import { asyncRefusal, checkSynchronous, isThenable } from './synchronous.js';
 
 /** What the lifetime rules need to know about a tensor. */
 export interface Releasable {
@@ -101,6 +102,7 @@ export function closeScope(scope: Set<Releasable>, escaping: ReadonlySet<Releasa
  * const loss = tidy(() => model.forward(x).sub(y).square().mean());
  */
 export function tidy<T>(fn: () => T): T {
+  checkSynchronous('tidy', fn);
   const scope = openScope();
   let result: T;
   try {
@@ -108,6 +110,10 @@ export function tidy<T>(fn: () => T): T {
   } catch (error) {
     closeScope(scope);
     throw error;
+  }
+  if (isThenable(result)) {
+    closeScope(scope);
+    throw asyncRefusal('tidy');
   }
   const returned = new Set<Releasable>();
   collectTensors(result, returned);

@@ -1,7 +1,7 @@
 // Shape arithmetic: sizes, strides, broadcasting, axis normalisation, and the axis merging that
 // reduces every strided kernel call to as few axes as possible.
 
-import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, ShapeError, describeValue, formatShape } from '../errors.js';
 
 export type Shape = readonly number[];
 
@@ -67,8 +67,9 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 }
 
 /** Resolves a list of axes (undefined = all), sorted and without repeats. */
-export function normalizeAxes(op: string, axes: number | readonly number[] | undefined, rank: number): number[] {
-  if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
+export function normalizeAxes(op: string, axes: number | readonly number[] | undefined | null, rank: number): number[] {
+  if (axes === undefined || axes === null) return Array.from({ length: rank }, (_, i) => i);
+  if (typeof axes !== 'number' && !Array.isArray(axes)) throw new ArgumentError(`${op}: axes must be an axis, an array of axes, or undefined for all, got ${describeValue(axes)}`);
   const list = typeof axes === 'number' ? [axes] : [...axes];
   const out = list.map((a) => normalizeAxis(op, a, rank));
   if (new Set(out).size !== out.length) throw new ArgumentError(`${op}: repeated axis in [${list.join(',')}]`);

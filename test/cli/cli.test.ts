@@ -49,6 +49,8 @@ describe('usage and errors', { timeout: 300_000 }, () => {
       [['train', '--bogus', '1'], /adtn train: unknown flag --bogus \(known flags: --model/],
       [['train', '--epochs', 'x', '--out', 'a.safetensors'], /--epochs must be a number, got "x"/],
       [['train', '--epochs', '1.5', '--out', 'a.safetensors'], /--epochs must be an integer/],
+      [['train', '--epochs', '0x2', '--out', 'a.safetensors'], /--epochs must be a number, got "0x2"/],
+      [['train', '--lr', ' 0.1', '--out', 'a.safetensors'], /--lr must be a number, got " 0.1"/],
       [['train', '--epochs', '0', '--out', 'a.safetensors'], /--epochs must be at least 1/],
       [['train', '--model', 'resnet', '--out', 'a.safetensors'], /--model must be one of fc2, lenet5, alexnet, zfnet, vgg16, got "resnet"/],
       [['train', '--epochs'], /--epochs needs a value/],
@@ -192,6 +194,15 @@ describe('train, compress, eval and report on MNIST', { timeout: 300_000 }, () =
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/adtn eval: .*bad.safetensors/);
     expect(r.stderr).not.toMatch(/unexpected failure/);
+    // Valid safetensors whose run metadata has no compression table.
+    const { tensors, metadata } = loadSafetensors(join(dir, 'fc2.safetensors'));
+    const state = JSON.parse(metadata['adtn.run']!);
+    for (const [name, compression] of [['null', null], ['list', []]] as const) {
+      saveSafetensors(join(dir, `compression-${name}.safetensors`), tensors, { ...metadata, 'adtn.run': JSON.stringify({ ...state, compression }) });
+      const run = adtn(['eval', '--checkpoint', `compression-${name}.safetensors`]);
+      expect(run.code, name).toBe(2);
+      expect(run.stderr).toMatch(/metadata does not describe a run/);
+    }
   });
 });
 

@@ -2,11 +2,13 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  ArgumentError, DtypeError, ReleasedTensorError, ShapeError, arange, concat, crossEntropy, dropout, full, gather,
-  mse, noGrad, oneHot, ones, randn, tensor, where, zeros, type Tensor,
+  ArgumentError, DataLoader, DtypeError, OutOfMemoryError, ReleasedTensorError, ShapeError, arange, concat, conv2d, crossEntropy,
+  dropout, full, gather, mse, noGrad, oneHot, ones, parseCifar, parseIdx, parseSafetensors, pow, randn, sum, tensor, tidy, where,
+  zeros, type Tensor,
 } from '../../src/index.js';
 
-type ErrorClass = typeof ArgumentError | typeof ShapeError | typeof DtypeError | typeof ReleasedTensorError;
+type ErrorClass = typeof ArgumentError | typeof ShapeError | typeof DtypeError | typeof ReleasedTensorError | typeof OutOfMemoryError;
+const scalarLoss = () => randn([2, 2], { requiresGrad: true, seed: 3 }).mul(2).sum();
 const a23 = () => ones([2, 3]);
 const f64 = () => ones([2, 3], { dtype: 'float64' });
 
@@ -53,7 +55,38 @@ const badCalls: [string, () => unknown, ErrorClass, RegExp[]][] = [
   ['assign of a different shape', () => ones([2]).assign(ones([3])), ShapeError, [/^assign:/, /\[2\]/, /\[3\]/]],
   ['oneHot with 0 classes', () => oneHot([0], 0), ArgumentError, [/^oneHot:/, /numClasses/]],
   ['an operation on a non-tensor', () => (ones([2]) as Tensor).add({} as unknown as Tensor), ArgumentError, [/^add:/, /must be a Tensor/]],
+  // Wrong argument types get the library's errors, not a TypeError from deep inside.
+  ['backward with a number as its gradient', () => scalarLoss().backward(5 as unknown as Tensor), ArgumentError, [/^backward: the gradient must be a Tensor of shape \[\], got 5/]],
+  ['backward with an array as its gradient', () => scalarLoss().backward([1, 1] as unknown as Tensor), ArgumentError, [/^backward:/, /got an array of 2/]],
+  ['backward with options that are not an object', () => scalarLoss().backward(undefined, 3 as never), ArgumentError, [/^backward: options must be an object/]],
+  ['slice with an object as a range', () => a23().slice([{} as never]), ArgumentError, [/^slice: range 0 must be null, an index or \[start, end, step\], got an object \(Object\)/]],
+  ['tidy of a non-function', () => tidy(5 as never), ArgumentError, [/^tidy: expected a function, got 5/]],
+  ['noGrad of a string', () => noGrad('x' as never), ArgumentError, [/^noGrad: expected a function, got "x"/]],
+  ['tidy of an async function', () => tidy(async () => ones([1])), ArgumentError, [/^tidy: the function is asynchronous/, /first await/]],
+  ['noGrad of an async function', () => noGrad(async () => 1), ArgumentError, [/^noGrad: the function is asynchronous/]],
+  ['tidy of a function returning a promise', () => tidy(() => Promise.resolve(1)), ArgumentError, [/^tidy: the function is asynchronous/]],
+  ['parseSafetensors of null', () => parseSafetensors(null as never), ArgumentError, [/^parseSafetensors: expected the file's bytes as a Uint8Array, got null/]],
+  ['parseCifar of null', () => parseCifar(null as never, 'cifar10'), ArgumentError, [/^parseCifar: expected the file's bytes as a Uint8Array, got null/]],
+  ['parseIdx of a string', () => parseIdx('abc' as never), ArgumentError, [/^parseIdx: expected the file's bytes as a Uint8Array, got "abc"/]],
+  ['sum over axes given as a string', () => sum(a23(), '1' as never), ArgumentError, [/^sum: axes must be an axis, an array of axes, or undefined for all, got "1"/]],
+  ['arange beyond memory', () => arange(0, 1e12), OutOfMemoryError, [/^arange: 1000000000000 elements \(4000000000000 bytes\) exceed the 4294967296 bytes/]],
+  ['conv2d with a string for options', () => conv2d(ones([1, 1, 4, 4]), ones([1, 1, 3, 3]), null, 'same' as never), ArgumentError, [/^conv2d: options must be an object such as \{ stride: 1, padding: 1 \}, got "same"/]],
+  // Silent wrong results become errors.
+  ['crossEntropy with label -1', () => crossEntropy(ones([2, 4]), [0, -1]), ArgumentError, [/^crossEntropy: index -1 at position 1 is out of range for an axis of size 4/]],
+  ['a DataLoader with fewer image bytes than its labels need', () => new DataLoader({ images: new Uint8Array(3), labels: new Int32Array(4), shape: [1, 1, 1], classes: 10 }, { batchSize: 4 }), ShapeError, [/^DataLoader: 4 labels need 4 image bytes \(1 per image of shape \[1, 1, 1\]\), got 3/]],
+  ['a DataLoader with images beyond its labels', () => new DataLoader({ images: new Uint8Array(12), labels: new Int32Array(2), shape: [1, 2, 2], classes: 10 }, { batchSize: 2 }), ShapeError, [/^DataLoader: 2 labels need 8 image bytes/, /got 12/]],
 ];
+
+describe('results that were silently wrong', () => {
+  it('sum with axes null sums everything; pow(0, 0) has gradient 0 in its base (as in PyTorch) and log-free 0 in its exponent', () => {
+    expect(sum(tensor([[1, 2], [3, 4]]), null as never).item()).toBe(10);
+    const base = tensor([0, 2], { requiresGrad: true, dtype: 'float64' });
+    const exponent = tensor([0, 0], { requiresGrad: true, dtype: 'float64' });
+    pow(base, exponent).sum().backward();
+    expect(Array.from(base.grad!.toArray())).toEqual([0, 0]);
+    expect(Array.from(exponent.grad!.toArray())).toEqual([0, Math.log(2)]);
+  });
+});
 
 describe('bad calls throw clear errors', () => {
   it.each(badCalls)('%s', (_name, call, errorClass, patterns) => {
