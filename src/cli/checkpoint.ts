@@ -2,7 +2,7 @@
 // (keys 'optimizer.<i>.<name>') and, in the metadata under 'adtn.run', what is needed to rebuild
 // and resume it: the model, the data set, the compression of each layer, epochs done, history.
 
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Tensor } from '../tensor.js';
 import type { Sequential } from '../nn/layers/sequential.js';
@@ -12,6 +12,7 @@ import { loadSafetensors, saveSafetensors } from '../node/files.js';
 import { UsageError } from './args.js';
 import { buildModel, MODEL_NAMES, type ModelConfig } from './model-zoo.js';
 import { DATASET_NAMES, type DatasetName } from './datasets.js';
+import { makeFolder } from '../node/output-files.js';
 
 export interface EpochRecord {
   epoch: number;
@@ -68,7 +69,7 @@ const OPTIMIZER_PREFIX = 'optimizer.';
 
 /** Writes the checkpoint atomically, creating its folder when needed. */
 export function saveRun(path: string, model: Sequential, state: RunState, optimizer: Optimizer | null): void {
-  mkdirSync(dirname(path), { recursive: true });
+  makeFolder(dirname(path));
   const tensors = new Map<string, Tensor>(model.stateDict());
   if (optimizer !== null) for (const [key, t] of optimizer.stateDict()) tensors.set(OPTIMIZER_PREFIX + key, t);
   saveSafetensors(path, tensors, { [KEY]: JSON.stringify(state) });

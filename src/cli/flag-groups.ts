@@ -1,6 +1,8 @@
 // Flags shared by several commands, and turning parsed flags into typed settings.
 
 import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { unwritableReason } from '../node/output-files.js';
 import type { CompressionSpec } from '../compress/compress.js';
 import type { FlagSpec, ParsedFlags } from './args.js';
 import { UsageError } from './args.js';
@@ -60,6 +62,17 @@ export function dataFrom(flags: ParsedFlags): DatasetSplits {
     limit: flags.limit as number | undefined, testLimit: flags.testLimit as number | undefined,
     validation: flags.validation as number | undefined,
   });
+}
+
+/**
+ * Refuses, before any work starts, an output that cannot be written (a missing parent that cannot
+ * be made, a read-only folder, a folder where a file is expected): training first and failing at
+ * the save would lose the work.
+ */
+export function requireWritable(command: string, flag: string, path: string | undefined, kind: 'file' | 'folder' = 'file'): void {
+  if (path === undefined) return;
+  const reason = unwritableReason(kind === 'file' ? path : join(path, 'results.json'));
+  if (reason !== null) throw new UsageError(`adtn ${command}: --${flag} ${path} cannot be written: ${reason}`);
 }
 
 /** The training recipe the flags ask for (batch size, learning rate, optimizer, schedule, seed, data limits). */

@@ -1,12 +1,13 @@
 // Reading and writing results files and report folders on disk.
 
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { writeFileAtomically } from '../node/files.js';
 import { dirname, join } from 'node:path';
 import { parseResults, upsertRow, type ResultRow, type ResultsFile } from '../report/results.js';
 import { resultsMarkdown } from '../report/markdown.js';
 import { accuracyPlotSvg } from '../report/svg-plot.js';
 import { UsageError } from './args.js';
+import { makeFolder } from '../node/output-files.js';
 
 export function readResults(path: string, options: { missingOk?: boolean } = {}): ResultsFile {
   if (!existsSync(path)) {
@@ -19,7 +20,7 @@ export function readResults(path: string, options: { missingOk?: boolean } = {})
 
 /** Writes a text file atomically, creating its folder. */
 function writeTextAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
+  makeFolder(dirname(path));
   writeFileAtomically(path, text);
 }
 
@@ -39,7 +40,7 @@ export const REPORT_SVG = 'accuracy-vs-parameters.svg';
 export function writeReport(dir: string, rows: readonly ResultRow[], options: { title?: string; notes?: string[] } = {}): string[] {
   if (rows.length === 0) throw new UsageError('the report has no results to show');
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`${dir} exists and is not a folder`);
-  mkdirSync(dir, { recursive: true });
+  makeFolder(dir);
   const markdown = join(dir, REPORT_MARKDOWN);
   const svg = join(dir, REPORT_SVG);
   const notes = [`![test accuracy against parameters](${REPORT_SVG})`, ...(options.notes ?? [])];

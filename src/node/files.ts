@@ -11,6 +11,7 @@ import { idxDataset, type ImageDataset } from '../data/dataset.js';
 import { parseCifar, type CifarVariant } from '../data/cifar.js';
 import { parseSafetensors, serializeSafetensors, tensorsFromSafetensors } from '../nn/safetensors.js';
 import type { Module } from '../nn/module.js';
+import { removeStaleTemporaries, temporaryName } from './output-files.js';
 
 /** Gzip data is refused beyond this many bytes decompressed (a small file can expand without bound). */
 export const MAX_GUNZIPPED_BYTES = 2 ** 30;
@@ -129,7 +130,7 @@ export function loadCifar(dir: string, variant: CifarVariant = 'cifar10'): { tra
  * an interrupted write never leaves a partial file behind.
  */
 export function writeFileAtomically(path: string, data: Uint8Array | string): void {
-  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+  const temporary = temporaryName(path);
   try {
     writeFileSync(temporary, data);
     renameSync(temporary, path);
@@ -137,6 +138,7 @@ export function writeFileAtomically(path: string, data: Uint8Array | string): vo
     if (existsSync(temporary)) unlinkSync(temporary);
     throw error;
   }
+  removeStaleTemporaries(path);
 }
 
 /** Writes safetensors atomically (see writeFileAtomically). */

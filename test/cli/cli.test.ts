@@ -50,6 +50,9 @@ describe('usage and errors', { timeout: 300_000 }, () => {
       [['train', '--epochs', 'x', '--out', 'a.safetensors'], /--epochs must be a number, got "x"/],
       [['train', '--epochs', '1.5', '--out', 'a.safetensors'], /--epochs must be an integer/],
       [['train', '--epochs', '0x2', '--out', 'a.safetensors'], /--epochs must be a number, got "0x2"/],
+      [['train', '--out', '/proc/adtn-cli/y.safetensors'], /adtn train: --out \/proc\/adtn-cli\/y.safetensors cannot be written: ENOENT/],
+      [['compare', '--out', '/proc/adtn-cli'], /adtn compare: --out \/proc\/adtn-cli cannot be written/],
+      [['report', '--results', 'r.json', '--out', '/proc/adtn-cli'], /adtn report: --out \/proc\/adtn-cli cannot be written/],
       [['train', '--lr', ' 0.1', '--out', 'a.safetensors'], /--lr must be a number, got " 0.1"/],
       [['train', '--epochs', '0', '--out', 'a.safetensors'], /--epochs must be at least 1/],
       [['train', '--model', 'resnet', '--out', 'a.safetensors'], /--model must be one of fc2, lenet5, alexnet, zfnet, vgg16, got "resnet"/],
@@ -130,6 +133,7 @@ describe('train, compress, eval and report on MNIST', { timeout: 300_000 }, () =
       [['--method', 'tt', '--shared'], /--shared: only adtn generates several layers with one circuit, not tt/],
       [['--layer-depth', 'fc3=4'], /depth is given for fc3, which is not among the layers compressed \(fc1, fc2\)/],
       [['--shared', '--layer-depth', 'fc2=4'], /a shared ADTN has one depth/],
+      [['--results', '/proc/adtn-cli/r.json'], /--results \/proc\/adtn-cli\/r.json cannot be written/],
     ] as const) {
       const r = adtn(['compress', '--checkpoint', 'fc2.safetensors', ...flags, '--out', 'never.safetensors', ...TINY]);
       expect(r.code, `${flags.join(' ')}: ${r.stderr}`).toBe(2);

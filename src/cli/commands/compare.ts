@@ -4,7 +4,7 @@
 // write the comparison. Every run is checkpointed in the output folder, so a second call reuses
 // finished runs and resumes unfinished ones.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandSpec, ParsedFlags } from '../args.js';
 import { UsageError } from '../args.js';
@@ -13,7 +13,7 @@ import { evaluate } from '../../nn/training.js';
 import type { ResultRow } from '../../report/results.js';
 import { loadRun, saveRun, type LoadedRun, type RunState, type TrainingRecipe } from '../checkpoint.js';
 import { loaderFor, type DatasetSplits } from '../datasets.js';
-import { DATA_FLAGS, compressionFrom, dataFrom, layerDepthsFrom, recipeKey, trainingFrom } from '../flag-groups.js';
+import { DATA_FLAGS, compressionFrom, dataFrom, layerDepthsFrom, recipeKey, requireWritable, trainingFrom } from '../flag-groups.js';
 import { buildModel, checkInput, defaultInputShape, MODEL_NAMES, type ModelConfig, type ModelName } from '../model-zoo.js';
 import { resultRow } from '../result-row.js';
 import { writeReport, writeResults } from '../results-io.js';
@@ -21,6 +21,7 @@ import { resultsTable } from '../console-table.js';
 import { makeOptimizer, percent, trainEpochs } from '../train-loop.js';
 import { checkLayers, compressModelLayers, fineTune } from './compress.js';
 import type { CommandContext } from './context.js';
+import { makeFolder } from '../../node/output-files.js';
 
 const METHODS = ['dense', 'adtn', 'lowrank', 'tt'] as const;
 type CompressionMethodName = Exclude<(typeof METHODS)[number], 'dense'>;
@@ -143,6 +144,7 @@ function variantKey(variant: Variant, layers: readonly string[], source: string,
 
 export async function runCompare(flags: ParsedFlags, context: CommandContext): Promise<void> {
   const out = flags.out as string;
+  requireWritable('compare', 'out', out, 'folder');
   const log = context.log;
   const methods = flags.methods as string[];
   const layers = flags.layers as string[];
@@ -165,7 +167,7 @@ export async function runCompare(flags: ParsedFlags, context: CommandContext): P
   checkLayers(probe, layers, `adtn compare --layers (${modelName})`);
   for (const v of variants) checkLayers(probe, layers, `adtn compare (${v.label})`, v.spec);
   const denseRecipe = trainingFrom({ ...flags, batchSize: flags.batchSize, lr: flags.lr, optimizer: 'adam', schedule: 'cosine', warmup: 0, weightDecay: 0, distill: undefined });
-  mkdirSync(out, { recursive: true });
+  makeFolder(out);
   log(`adtn compare: ${modelName} on ${data.name} (${data.train.labels.length} training, ${data.test.labels.length} ${data.evaluation} images), compressing ${layers.join(', ')} `
     + `(${variants.length} compressed models); kernels: ${context.build}`);
 

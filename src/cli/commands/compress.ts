@@ -11,7 +11,7 @@ import type { Sequential } from '../../nn/layers/sequential.js';
 import type { Tensor } from '../../tensor.js';
 import { loadRun, saveRun, type RunState } from '../checkpoint.js';
 import { defaultInputShape } from '../model-zoo.js';
-import { COMPRESSION_FLAGS, DATA_FLAGS, TRAINING_FLAGS, compressionFrom, dataFrom, describeSpec, resumedRecipe, trainingFrom } from '../flag-groups.js';
+import { COMPRESSION_FLAGS, DATA_FLAGS, TRAINING_FLAGS, compressionFrom, dataFrom, describeSpec, requireWritable, resumedRecipe, trainingFrom } from '../flag-groups.js';
 import { loaderFor, type DatasetSplits } from '../datasets.js';
 import { progressBar } from '../progress.js';
 import { appendResult } from '../results-io.js';
@@ -130,6 +130,8 @@ export async function runCompress(flags: ParsedFlags, context: CommandContext): 
   const out = flags.out as string | undefined;
   if (out === undefined) throw new UsageError('adtn compress: --out FILE is required (the compressed checkpoint to write)');
   if (existsSync(out) && !flags.resume && !flags.force) throw new UsageError(`adtn compress: ${out} exists; pass --resume to continue fine-tuning it or --force to start over`);
+  requireWritable('compress', 'out', out);
+  requireWritable('compress', 'results', flags.results as string | undefined);
   const teacher = flags.distill === false ? undefined : ((flags.teacher as string | undefined) ?? (flags.checkpoint as string | undefined));
   if (context.given.has('teacher') && flags.distill === false) throw new UsageError('adtn compress: --teacher names a distillation teacher; it does not go with --no-distill');
   if (context.given.has('teacher') && !existsSync(flags.teacher as string)) throw new UsageError(`adtn compress: --teacher: no such checkpoint: ${String(flags.teacher)}`);

@@ -6,7 +6,7 @@ import { parameterReport } from '../../compress/compress.js';
 import { WeightedLayer } from '../../nn/layers/weighted-layer.js';
 import { evaluate } from '../../nn/training.js';
 import { loadRun } from '../checkpoint.js';
-import { DATA_FLAGS, dataFrom } from '../flag-groups.js';
+import { DATA_FLAGS, dataFrom, requireWritable } from '../flag-groups.js';
 import { loaderFor } from '../datasets.js';
 import { appendResult } from '../results-io.js';
 import { resultRow } from '../result-row.js';
@@ -34,6 +34,7 @@ export const EVAL: CommandSpec = {
 export async function runEval(flags: ParsedFlags, context: CommandContext): Promise<void> {
   const checkpoint = flags.checkpoint as string | undefined;
   if (checkpoint === undefined) throw new UsageError('adtn eval: --checkpoint FILE is required');
+  requireWritable('eval', 'results', flags.results as string | undefined);
   const { model, state, optimizerState } = loadRun(checkpoint);
   for (const t of optimizerState.values()) t.dispose();
   const data = dataFrom({ ...flags, dataset: context.given.has('dataset') ? flags.dataset : state.dataset });

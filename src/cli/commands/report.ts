@@ -4,6 +4,7 @@ import type { CommandSpec, ParsedFlags } from '../args.js';
 import { UsageError } from '../args.js';
 import { readResults, writeReport } from '../results-io.js';
 import { resultsTable } from '../console-table.js';
+import { requireWritable } from '../flag-groups.js';
 import type { CommandContext } from './context.js';
 
 export const REPORT: CommandSpec = {
@@ -26,6 +27,7 @@ export async function runReport(flags: ParsedFlags, context: CommandContext): Pr
   const out = flags.out as string | undefined;
   if (files === undefined) throw new UsageError('adtn report: --results FILES is required');
   if (out === undefined) throw new UsageError('adtn report: --out DIR is required');
+  requireWritable('report', 'out', out, 'folder');
   const rows = files.flatMap((f) => readResults(f).rows);
   const paths = writeReport(out, rows, { title: flags.title as string });
   context.log(resultsTable(rows));

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import type { CommandSpec, ParsedFlags } from '../args.js';
 import { UsageError } from '../args.js';
 import { loadRun, saveRun, type RunState } from '../checkpoint.js';
-import { DATA_FLAGS, DISTILL_FLAG, TRAINING_FLAGS, dataFrom, resumedRecipe, trainingFrom } from '../flag-groups.js';
+import { DATA_FLAGS, DISTILL_FLAG, TRAINING_FLAGS, dataFrom, requireWritable, resumedRecipe, trainingFrom } from '../flag-groups.js';
 import { buildModel, checkInput, MODEL_NAMES, type ModelName } from '../model-zoo.js';
 import { lossOf, makeOptimizer, percent, trainEpochs } from '../train-loop.js';
 import type { CommandContext } from './context.js';
@@ -39,6 +39,7 @@ export const TRAIN: CommandSpec = {
 export async function runTrain(flags: ParsedFlags, context: CommandContext): Promise<void> {
   const out = flags.out as string | undefined;
   if (out === undefined) throw new UsageError('adtn train: --out FILE is required (the checkpoint to write)');
+  requireWritable('train', 'out', out);
   if (existsSync(out) && !flags.resume && !flags.force) throw new UsageError(`adtn train: ${out} exists; pass --resume to continue it or --force to start over`);
   if (flags.resume && !existsSync(out)) throw new UsageError(`adtn train: --resume: no checkpoint at ${out}`);
   const epochs = flags.epochs as number;
