@@ -20,6 +20,22 @@ const TYPES: Record<number, { name: string; bytes: number }> = {
   0x0e: { name: 'double', bytes: 8 },
 };
 
+/**
+ * The size in bytes of the IDX file whose first bytes are `prefix` (header plus the data its
+ * dimensions declare), or null when the prefix does not hold a whole, valid header. A reader of
+ * compressed files inflates no further than this.
+ */
+export function idxDeclaredBytes(prefix: Uint8Array): number | null {
+  if (prefix.length < 4 || prefix[0] !== 0 || prefix[1] !== 0) return null;
+  const type = TYPES[prefix[2]!];
+  const rank = prefix[3]!;
+  if (type === undefined || rank === 0 || prefix.length < 4 + 4 * rank) return null;
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  let size = type.bytes;
+  for (let i = 0; i < rank; i++) size *= view.getUint32(4 + 4 * i, false);
+  return 4 + 4 * rank + size;
+}
+
 /** Parses IDX bytes; `source` names the file in errors. */
 export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
   const fail = (message: string): never => {

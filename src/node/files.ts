@@ -4,10 +4,11 @@
 import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { DataFormatError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { idxDataset, type ImageDataset } from '../data/dataset.js';
+import { idxDeclaredBytes } from '../data/idx.js';
 import { parseCifar, type CifarVariant } from '../data/cifar.js';
 import { parseSafetensors, serializeSafetensors, tensorsFromSafetensors } from '../nn/safetensors.js';
 import type { Module } from '../nn/module.js';
@@ -16,21 +17,46 @@ import { removeStaleTemporaries, temporaryName } from './output-files.js';
 /** Gzip data is refused beyond this many bytes decompressed (a small file can expand without bound). */
 export const MAX_GUNZIPPED_BYTES = 2 ** 30;
 
-/** The bytes of a file, gunzipped when it is gzip. */
-export function readBytes(path: string): Uint8Array {
+// Compressed bytes read to find the header that declares a file's size (deflate expands at most
+// ~1032:1, so this inflates to at most ~0.5 MB).
+const PREFIX_BYTES = 512;
+
+/**
+ * The bytes of a file, gunzipped when it is gzip. `declaredBytes` reads the size a file of its
+ * format declares from its first bytes (null when it cannot tell): gzip data is then inflated no
+ * further than that, so a small compressed file cannot expand into gigabytes before the parser
+ * refuses it; beyond MAX_GUNZIPPED_BYTES it is refused in any case.
+ */
+export function readBytes(path: string, declaredBytes?: (prefix: Uint8Array) => number | null): Uint8Array {
   if (!existsSync(path)) throw new DataFormatError(`no such file: ${path}`);
   const raw = readFileSync(path);
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
+    let limit = MAX_GUNZIPPED_BYTES;
+    if (declaredBytes !== undefined) {
+      const declared = declaredBytes(inflatedPrefix(raw));
+      if (declared !== null) limit = Math.min(limit, declared);
+    }
     try {
-      return new Uint8Array(gunzipSync(raw, { maxOutputLength: MAX_GUNZIPPED_BYTES }));
+      return new Uint8Array(gunzipSync(raw, { maxOutputLength: Math.max(1, limit) }));
     } catch (error) {
       if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new DataFormatError(`${path}: gzip data expands beyond ${MAX_GUNZIPPED_BYTES} bytes; refusing it`);
+        const what = limit < MAX_GUNZIPPED_BYTES ? `the ${limit} bytes its header declares` : `${MAX_GUNZIPPED_BYTES} bytes`;
+        throw new DataFormatError(`${path}: gzip data expands beyond ${what}; refusing it`);
       }
       throw new DataFormatError(`${path}: corrupt gzip data (${(error as Error).message})`);
     }
   }
   return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+}
+
+// The start of a gzip stream's output: what its first PREFIX_BYTES compressed bytes inflate to.
+function inflatedPrefix(raw: Uint8Array): Uint8Array {
+  try {
+    const head = raw.subarray(0, Math.min(raw.length, PREFIX_BYTES));
+    return new Uint8Array(gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 1 << 20 }));
+  } catch {
+    return new Uint8Array(0);
+  }
 }
 
 function firstExisting(dir: string, names: string[]): string {
@@ -43,7 +69,7 @@ function firstExisting(dir: string, names: string[]): string {
 
 /** An image data set from an IDX image file and an IDX label file (raw or gzip). */
 export function loadIdxDataset(imagesPath: string, labelsPath: string): ImageDataset {
-  return idxDataset(readBytes(imagesPath), readBytes(labelsPath), [imagesPath, labelsPath]);
+  return idxDataset(readBytes(imagesPath, idxDeclaredBytes), readBytes(labelsPath, idxDeclaredBytes), [imagesPath, labelsPath]);
 }
 
 /** MNIST-layout files (train-images-idx3-ubyte[.gz] etc.) in a folder. */

@@ -68,6 +68,17 @@ describe('IDX', () => {
     expect(() => loadIdxDataset(join(dir, 'missing'), join(dir, 'lab'))).toThrow(/no such file/);
     expect(parseIdx(encodeIdx([4], Uint8Array.from([1, 2, 3, 4]))).shape).toEqual([4]);
   });
+
+  it('a gzip bomb is refused after inflating only the bytes its header declares', () => {
+    // A header for 2 x 3 x 3 bytes (26 bytes in all), then 64 MB of zeros: 65 KB compressed.
+    const bomb = new Uint8Array(26 + 64 * 2 ** 20);
+    bomb.set(encodeIdx([2, 3, 3], new Uint8Array(18)).subarray(0, 16));
+    writeFileSync(join(dir, 'bomb.gz'), gzipSync(bomb));
+    expect(() => loadIdxDataset(join(dir, 'bomb.gz'), join(dir, 'lab'))).toThrow(/bomb.gz: gzip data expands beyond the 34 bytes its header declares; refusing it/);
+    // Without a header that declares a size, the general limit applies.
+    writeFileSync(join(dir, 'noheader.gz'), gzipSync(new Uint8Array(100)));
+    expect(() => loadIdxDataset(join(dir, 'noheader.gz'), join(dir, 'lab'))).toThrow(/noheader.gz: unknown element type 0x0/);
+  });
 });
 
 describe('CIFAR', () => {
