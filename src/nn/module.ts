@@ -29,6 +29,7 @@ export abstract class Module {
   training = true;
   private readonly ownParameters = new Map<string, Parameter>();
   private readonly ownBuffers = new Map<string, Tensor>();
+  private readonly optionalBuffers = new Set<Tensor>();
   private readonly children = new Map<string, Module>();
 
   /** The layer's computation. */
@@ -51,9 +52,15 @@ export abstract class Module {
     else this.registerParameter(name, value);
   }
 
-  protected registerBuffer(name: string, value: Tensor): Tensor {
+  /**
+   * A tensor that is state but not a parameter (running statistics, a random generator's state).
+   * An `optional` buffer may be missing from a state dict loaded strictly (it keeps its value):
+   * state added to a layer after checkpoints of it were written.
+   */
+  protected registerBuffer(name: string, value: Tensor, options: { optional?: boolean } = {}): Tensor {
     value.keep();
     this.ownBuffers.set(name, value);
+    if (options.optional === true) this.optionalBuffers.add(value);
     return value;
   }
 
@@ -151,7 +158,8 @@ export abstract class Module {
     const own = this.stateDict();
     const strict = options.strict ?? true;
     if (strict) {
-      const missing = [...own.keys()].filter((k) => !entries.has(k));
+      const optional = new Set(this.namedModules().flatMap(([, m]) => [...m.optionalBuffers]));
+      const missing = [...own.entries()].filter(([k, t]) => !entries.has(k) && !optional.has(t)).map(([k]) => k);
       const unexpected = [...entries.keys()].filter((k) => !own.has(k));
       if (missing.length > 0 || unexpected.length > 0) {
         throw new ArgumentError(`loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]`);

@@ -37,6 +37,20 @@ export class RandomGenerator {
     this.spareNormal = undefined;
   }
 
+  /** The generator's state: four unsigned 32-bit words (xoshiro128). */
+  getState(): [number, number, number, number] {
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
+  }
+
+  /** Continues the sequence from a state returned by getState. */
+  setState(state: readonly number[]): void {
+    if (state.length !== 4 || state.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff) || state.every((w) => w === 0)) {
+      throw new ArgumentError(`random: a state is four unsigned 32-bit integers, not all zero; got [${state.join(', ')}]`);
+    }
+    [this.s0, this.s1, this.s2, this.s3] = state.map((w) => w | 0) as [number, number, number, number];
+    this.spareNormal = undefined;
+  }
+
   /** Next 32 random bits as an unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;

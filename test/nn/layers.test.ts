@@ -92,6 +92,25 @@ describe('layer behaviour', () => {
     expect(d.forward(x)).toBe(x);
   });
 
+  it('Dropout continues its sequence from a state dict (a resumed run drops what an uninterrupted one would)', () => {
+    const x = randn([200], { seed: 4 });
+    const uninterrupted = new Dropout(0.5, { seed: 7 });
+    uninterrupted.forward(x);
+    const saved = new Map([...uninterrupted.stateDict()].map(([k, t]) => [k, t.clone().keep()]));
+    const third = () => Array.from(uninterrupted.forward(x).toArray());
+    uninterrupted.forward(x);
+    const expected = [third()];
+    const resumed = new Dropout(0.5, { seed: 7 });
+    resumed.loadStateDict(saved);
+    resumed.forward(x);
+    expect([Array.from(resumed.forward(x).toArray())]).toEqual(expected);
+    // Without the saved state (a checkpoint from before it was saved) the layer loads and starts from its seed.
+    const old = new Dropout(0.5, { seed: 7 });
+    old.loadStateDict(new Map());
+    expect(Array.from(old.forward(x).toArray())).toEqual(Array.from(new Dropout(0.5, { seed: 7 }).forward(x).toArray()));
+    expect([...saved.keys()]).toEqual(['generatorState']);
+  });
+
   it('pooling layers and Flatten', () => {
     const x = randn([2, 3, 8, 8]);
     expect(new MaxPool2d(2).forward(x).shape).toEqual([2, 3, 4, 4]);

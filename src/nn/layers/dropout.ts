@@ -1,25 +1,38 @@
 import { ArgumentError } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { dropout } from '../../ops/composite.js';
+import { tensor } from '../../tensor/creation.js';
 import { RandomGenerator } from '../../tensor/random.js';
+import { noGrad } from '../../autograd/graph.js';
 import { Module } from '../module.js';
 
 /**
  * Inverted dropout, active in training mode only. Seeded: a layer built with the same seed drops
- * the same elements in the same order of calls.
+ * the same elements in the same order of calls. The generator's state is a buffer
+ * (`generatorState`, four uint32 words as float64), so a checkpoint resumes the same sequence.
+ *
+ * @example
+ * const drop = new Dropout(0.5, { seed: 1 });
+ * drop.forward(x);   // training mode: half the elements zeroed, the rest doubled
  */
 export class Dropout extends Module {
   private readonly generator: RandomGenerator;
+  private readonly generatorState: Tensor;
 
   constructor(readonly p = 0.5, options: { seed?: number } = {}) {
     super();
     if (!(p >= 0 && p <= 1)) throw new ArgumentError(`Dropout: p must be in [0, 1], got ${p}`);
     this.generator = new RandomGenerator(options.seed ?? 0);
+    // Optional: checkpoints written before the state was saved load, and start from the seed.
+    this.generatorState = this.registerBuffer('generatorState', tensor(this.generator.getState(), { dtype: 'float64' }), { optional: true });
   }
 
   forward(x: Tensor): Tensor {
     if (!this.training || this.p === 0) return x;
-    // One seed per call drawn from the layer's own generator.
-    return dropout(x, this.p, { seed: this.generator.nextUint32() });
+    // One seed per call drawn from the layer's own generator, which continues from the buffer.
+    this.generator.setState(Array.from(this.generatorState.toArray()));
+    const seed = this.generator.nextUint32();
+    noGrad(() => this.generatorState.assign(tensor(this.generator.getState(), { dtype: 'float64' })));
+    return dropout(x, this.p, { seed });
   }
 }
