@@ -8,6 +8,7 @@ import { resultsMarkdown } from '../report/markdown.js';
 import { accuracyPlotSvg } from '../report/svg-plot.js';
 import { UsageError } from './args.js';
 import { makeFolder } from '../node/output-files.js';
+import { withFileLock } from '../node/file-lock.js';
 
 export function readResults(path: string, options: { missingOk?: boolean } = {}): ResultsFile {
   if (!existsSync(path)) {
@@ -28,9 +29,13 @@ export function writeResults(path: string, results: ResultsFile): void {
   writeTextAtomically(path, JSON.stringify(results, null, 2) + '\n');
 }
 
-/** Adds (or replaces by label) a row in a results file, creating it when missing. */
+/**
+ * Adds (or replaces by label) a row in a results file, creating it when missing. The read and the
+ * write happen under a lock, so concurrent writers of one file lose no rows.
+ */
 export function appendResult(path: string, row: ResultRow): void {
-  writeResults(path, upsertRow(readResults(path, { missingOk: true }), row));
+  makeFolder(dirname(path));
+  withFileLock(path, () => writeResults(path, upsertRow(readResults(path, { missingOk: true }), row)));
 }
 
 export const REPORT_MARKDOWN = 'report.md';

@@ -2,7 +2,7 @@
 // unwritable outputs are found before work starts, and an atomic write removes the temporary
 // files that killed writes left behind (and only those).
 
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,5 +53,30 @@ describe('output files', () => {
     expect(left).toContain(other);
     expect(left.filter((n) => n.startsWith('run.safetensors.') && n.endsWith('.tmp'))).toEqual([live]);
     removeStaleTemporaries(join(dir, 'missing-folder', 'x'));
+  });
+});
+
+describe('results files written by several processes at once', () => {
+  it('lose no rows, and a lock left by a killed writer is taken over', async () => {
+    const { spawn } = await import('node:child_process');
+    const { resolve } = await import('node:path');
+    const results = join(dir, 'shared.json');
+    const module = resolve(__dirname, '../../dist/cli/results-io.js');
+    const writer = (w: number) => `
+      const { appendResult } = await import(${JSON.stringify(module)});
+      for (let i = 0; i < 5; i++) appendResult(${JSON.stringify(results)}, { label: 'w${w}-' + i, method: 'dense', model: 'fc2', dataset: 'mnist',
+        layers: [], layerParameters: 1, ratio: 1, totalParameters: 1, testAccuracy: 0.5, seconds: 0, config: '' });`;
+    const exits = await Promise.all(Array.from({ length: 6 }, (_, w) => new Promise<number | null>((done) => {
+      spawn(process.execPath, ['--input-type=module', '-e', writer(w)], { stdio: 'inherit' }).on('exit', done);
+    })));
+    expect(exits).toEqual(new Array(6).fill(0));
+    const rows = JSON.parse(readFileSync(results, 'utf8')).rows as { label: string }[];
+    expect(rows).toHaveLength(30);
+    expect(existsSync(`${results}.lock`)).toBe(false);
+    writeFileSync(`${results}.lock`, String(deadPid()));
+    const { appendResult } = await import('../../src/cli/results-io.js');
+    appendResult(results, { label: 'after a crash', method: 'dense', model: 'fc2', dataset: 'mnist', layers: [], layerParameters: 1, ratio: 1, totalParameters: 1, testAccuracy: 0.5, seconds: 0, config: '' });
+    expect(JSON.parse(readFileSync(results, 'utf8')).rows).toHaveLength(31);
+    expect(existsSync(`${results}.lock`)).toBe(false);
   });
 });
