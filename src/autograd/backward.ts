@@ -8,7 +8,7 @@ import type { Tensor } from '../tensor.js';
 import { endStep, openScope, closeScope, release } from '../tensor/lifetime.js';
 import { sameShape } from '../tensor/shape.js';
 import { withGradMode, type Node } from './graph.js';
-import { backwardRules, RuleContext } from './rules.js';
+import { applyRule } from './rules.js';
 import { add, clone } from '../ops/elementwise.js';
 import { sumToShape } from '../ops/reduce.js';
 import { full } from '../tensor/creation.js';
@@ -130,7 +130,7 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, options:
         if (g === undefined) continue;
         pending.delete(t);
         const node = t.node!;
-        const grads = backwardRules[node.op](g, new RuleContext(node));
+        const grads = applyRule(node, g);
         node.inputs.forEach((input, i) => {
           const gi = grads[i];
           if (gi === null || gi === undefined || !input.requiresGrad) return;

@@ -3,6 +3,7 @@
 
 import type { Tensor } from '../tensor.js';
 import { asyncRefusal, checkSynchronous, isThenable } from '../tensor/synchronous.js';
+import type { SavedArgument } from './saved-state.js';
 
 /** Every primitive with a backward rule; src/autograd/rules.ts has exactly these keys. */
 export const PRIMITIVES = [
@@ -82,10 +83,13 @@ export function enableGrad<T>(fn: () => T): T {
   return withGradMode(true, fn);
 }
 
-/** Records a primitive application when grad mode is on and an input requires gradients. */
-export function record(op: PrimitiveName, inputs: Tensor[], output: Tensor, saved?: unknown): Tensor {
+/**
+ * Records a primitive application when grad mode is on and an input requires gradients, with the
+ * state its backward rule reads (its type is fixed per op by SavedState).
+ */
+export function record<Op extends PrimitiveName>(op: Op, inputs: Tensor[], output: Tensor, ...saved: SavedArgument<Op>): Tensor {
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
-    output.node = new Node(op, inputs, output, saved);
+    output.node = new Node(op, inputs, output, saved[0]);
     output.requiresGrad = true;
   }
   return output;

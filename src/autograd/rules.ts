@@ -6,21 +6,22 @@
 import type { Tensor } from '../tensor.js';
 import { ArgumentError } from '../errors.js';
 import type { Node, PrimitiveName } from './graph.js';
+import type { SavedState } from './saved-state.js';
 import {
   add, astype, div, exp, leakyReluBackward, log, mul, neg, pow, powScalar, reluBackward, sigmoidBackward,
   sub, tanhBackward, eq, ge, gt, lt, le, abs,
 } from '../ops/elementwise.js';
-import { expand, permute, reshape, sliceBySpec, sliceScatter, axisRangeSpec, type PadSaved, type SliceSpec } from '../ops/movement.js';
-import { indexAdd, indexSelect, gatherIndices, scatterAdd, where, zerosForGrad, type AxisIndexSaved } from '../ops/indexing.js';
-import { matmulPrimitive, type MatmulSaved } from '../ops/matmul.js';
-import { reducedShape, type MaxSaved, type ReduceSaved } from '../ops/reduce.js';
-import { diagonal, diagonalScatter, type DiagonalSpec } from '../ops/diagonal.js';
+import { expand, permute, reshape, sliceBySpec, sliceScatter, axisRangeSpec } from '../ops/movement.js';
+import { indexAdd, indexSelect, gatherIndices, scatterAdd, where, zerosForGrad } from '../ops/indexing.js';
+import { matmulPrimitive } from '../ops/matmul.js';
+import { reducedShape, type ReduceSaved } from '../ops/reduce.js';
+import { diagonal, diagonalScatter } from '../ops/diagonal.js';
 import { circuitBackward } from '../ops/circuit.js';
 import { conv2dBackward } from '../ops/conv.js';
 import { adaptiveAvgPool2dBackward, avgPool2dBackward, maxPool2dBackward } from '../ops/pool.js';
 
 /** What a rule can read of its node. Reading a saved tensor checks it was not modified in place. */
-export class RuleContext {
+export class RuleContext<Op extends PrimitiveName = PrimitiveName> {
   constructor(private readonly node: Node) {}
 
   input(i: number): Tensor {
@@ -41,8 +42,9 @@ export class RuleContext {
     return t;
   }
 
-  saved<T>(): T {
-    return this.node.saved as T;
+  /** The state record() saved for this op; record's signature makes it SavedState[Op]. */
+  saved(): SavedState[Op] {
+    return this.node.saved as SavedState[Op];
   }
 
   needs(i: number): boolean {
@@ -54,7 +56,7 @@ export class RuleContext {
   }
 }
 
-type Rule = (g: Tensor, ctx: RuleContext) => (Tensor | null)[];
+type Rule<Op extends PrimitiveName> = (g: Tensor, ctx: RuleContext<Op>) => (Tensor | null)[];
 
 // Gradient of a reduction broadcast back over the reduced axes.
 function unreduce(g: Tensor, inputShape: readonly number[], saved: ReduceSaved): Tensor {
@@ -62,7 +64,7 @@ function unreduce(g: Tensor, inputShape: readonly number[], saved: ReduceSaved):
   return expand(kept, [...inputShape]);
 }
 
-export const backwardRules: Record<PrimitiveName, Rule> = {
+export const backwardRules: { [Op in PrimitiveName]: Rule<Op> } = {
   // --- unary ---
   neg: (g) => [neg(g)],
   exp: (g, c) => [mul(g, c.output())],
@@ -73,10 +75,10 @@ export const backwardRules: Record<PrimitiveName, Rule> = {
   tanh: (g, c) => [tanhBackward(g, c.output())],
   sigmoid: (g, c) => [sigmoidBackward(g, c.output())],
   relu: (g, c) => [reluBackward(g, c.input(0))],
-  leakyRelu: (g, c) => [leakyReluBackward(g, c.input(0), c.saved<number>())],
+  leakyRelu: (g, c) => [leakyReluBackward(g, c.input(0), c.saved())],
   // d x^p = p·x^(p-1)
   powScalar: (g, c) => {
-    const p = c.saved<number>();
+    const p = c.saved();
     return [p === 0 ? mul(g, 0) : mul(g, mul(powScalar(c.input(0), p - 1), p))];
   },
 
@@ -110,7 +112,7 @@ export const backwardRules: Record<PrimitiveName, Rule> = {
 
   // --- fused activation backward rules, as functions of (g, x or y) ---
   reluBackward: (g, c) => [c.needs(0) ? reluBackward(g, c.input(1)) : null, c.needs(1) ? mul(g, 0) : null],
-  leakyReluBackward: (g, c) => [c.needs(0) ? leakyReluBackward(g, c.input(1), c.saved<number>()) : null, c.needs(1) ? mul(g, 0) : null],
+  leakyReluBackward: (g, c) => [c.needs(0) ? leakyReluBackward(g, c.input(1), c.saved()) : null, c.needs(1) ? mul(g, 0) : null],
   // f = g0·(1 - y²): df/dg0 = 1 - y², df/dy = -2·g0·y
   tanhBackward: (g, c) => [
     c.needs(0) ? tanhBackward(g, c.input(1)) : null,
@@ -123,16 +125,16 @@ export const backwardRules: Record<PrimitiveName, Rule> = {
   ],
 
   // --- reductions ---
-  sum: (g, c) => [unreduce(g, c.input(0).shape, c.saved<ReduceSaved>())],
+  sum: (g, c) => [unreduce(g, c.input(0).shape, c.saved())],
   mean: (g, c) => {
-    const saved = c.saved<ReduceSaved>();
+    const saved = c.saved();
     const shape = c.input(0).shape;
     const count = saved.axes.reduce((p, a) => p * shape[a]!, 1);
     return [div(unreduce(g, shape, saved), count)];
   },
   // The gradient goes to the arg-max: scatter g into zeros at the saved positions.
   max: (g, c) => {
-    const s = c.saved<MaxSaved>();
+    const s = c.saved();
     const x = c.input(0);
     const g3 = reshape(g, [s.outer, 1, s.inner]);
     const indices = { values: s.argmax, shape: [s.outer, 1, s.inner] };
@@ -144,17 +146,17 @@ export const backwardRules: Record<PrimitiveName, Rule> = {
   },
 
   // --- movement ---
-  reshape: (g, c) => [reshape(g, c.saved<number[]>())],
+  reshape: (g, c) => [reshape(g, c.saved())],
   permute: (g, c) => {
-    const perm = c.saved<number[]>();
+    const perm = c.saved();
     return [permute(g, perm.map((_, i) => perm.indexOf(i)))];
   },
   // expand's gradient is the broadcast reduction, done centrally: pass g through.
   expand: (g) => [g],
-  slice: (g, c) => [sliceScatter(g, c.saved<SliceSpec>())],
-  sliceScatter: (g, c) => [sliceBySpec(g, c.saved<SliceSpec>())],
+  slice: (g, c) => [sliceScatter(g, c.saved())],
+  sliceScatter: (g, c) => [sliceBySpec(g, c.saved())],
   concat: (g, c) => {
-    const { axis, sizes } = c.saved<{ axis: number; sizes: number[] }>();
+    const { axis, sizes } = c.saved();
     let offset = 0;
     return sizes.map((size, i) => {
       const start = offset;
@@ -163,7 +165,7 @@ export const backwardRules: Record<PrimitiveName, Rule> = {
     });
   },
   pad: (g, c) => {
-    const { widths } = c.saved<PadSaved>();
+    const { widths } = c.saved();
     const shape = c.input(0).shape;
     return [sliceBySpec(g, {
       inputShape: [...g.shape], starts: widths.map((w) => w[0]), steps: shape.map(() => 1), counts: [...shape], dropped: [],
@@ -172,32 +174,32 @@ export const backwardRules: Record<PrimitiveName, Rule> = {
 
   // --- indexing ---
   indexSelect: (g, c) => {
-    const { axis, indices } = c.saved<AxisIndexSaved>();
+    const { axis, indices } = c.saved();
     const x = c.input(0);
     return [indexAdd(zerosForGrad(x.shape, x.dtype), axis, indices, g)];
   },
   indexAdd: (g, c) => {
-    const { axis, indices } = c.saved<AxisIndexSaved>();
+    const { axis, indices } = c.saved();
     return [c.needs(0) ? g : null, c.needs(1) ? indexSelect(g, axis, indices.values) : null];
   },
   gather: (g, c) => {
-    const { axis, indices } = c.saved<AxisIndexSaved>();
+    const { axis, indices } = c.saved();
     const x = c.input(0);
     return [scatterAdd(zerosForGrad(x.shape, x.dtype), axis, indices, g)];
   },
   scatterAdd: (g, c) => {
-    const { axis, indices } = c.saved<AxisIndexSaved>();
+    const { axis, indices } = c.saved();
     return [c.needs(0) ? g : null, c.needs(1) ? gatherIndices(g, axis, indices) : null];
   },
   where: (g, c) => {
-    const cond = c.saved<Tensor>();
+    const cond = c.saved();
     return [c.needs(0) ? where(cond, g, 0) : null, c.needs(1) ? where(cond, 0, g) : null];
   },
 
   // --- products and conversion ---
   // C = op(A)·op(B): dA = g·op(B)ᵀ (transposed back when A was), dB = op(A)ᵀ·g (likewise).
   matmul: (g, c) => {
-    const { transA, transB } = c.saved<MatmulSaved>();
+    const { transA, transB } = c.saved();
     const a = c.input(0);
     const b = c.input(1);
     const ga = !c.needs(0) ? null : transA ? matmulPrimitive(b, g, transB, true) : matmulPrimitive(g, b, false, !transB);
@@ -205,17 +207,24 @@ export const backwardRules: Record<PrimitiveName, Rule> = {
     return [ga, gb];
   },
   astype: (g, c) => [astype(g, c.input(0).dtype)],
-  diagonal: (g, c) => [diagonalScatter(g, c.saved<DiagonalSpec>())],
-  diagonalScatter: (g, c) => [diagonal(g, c.saved<DiagonalSpec>())],
+  diagonal: (g, c) => [diagonalScatter(g, c.saved())],
+  diagonalScatter: (g, c) => [diagonal(g, c.saved())],
   // The fused gate kernels walk the circuit backwards (src/ops/circuit.ts); not differentiable twice.
-  circuit: (g, c) => circuitBackward(g, c.input(0), c.input(1), c.output(), c.saved<unknown>()),
+  circuit: (g, c) => circuitBackward(g, c.input(0), c.input(1), c.output(), c.saved()),
   // Fused lowerings with their own kernels (src/ops/conv.ts, src/ops/pool.ts); not differentiable twice.
   conv2d: (g, c) => {
     const hasBias = c.inputCount === 3;
     const needs = [c.needs(0), c.needs(1), hasBias && c.needs(2)];
-    return conv2dBackward(g, c.input(0), c.input(1), hasBias, needs, c.saved<unknown>());
+    return conv2dBackward(g, c.input(0), c.input(1), hasBias, needs, c.saved());
   },
-  maxPool2d: (g, c) => [maxPool2dBackward(g, c.input(0), c.saved<unknown>())],
-  avgPool2d: (g, c) => [avgPool2dBackward(g, c.input(0), c.saved<unknown>())],
-  adaptiveAvgPool2d: (g, c) => [adaptiveAvgPool2dBackward(g, c.input(0), c.saved<unknown>())],
+  maxPool2d: (g, c) => [maxPool2dBackward(g, c.input(0), c.saved())],
+  avgPool2d: (g, c) => [avgPool2dBackward(g, c.input(0), c.saved())],
+  adaptiveAvgPool2d: (g, c) => [adaptiveAvgPool2dBackward(g, c.input(0), c.saved())],
 };
+
+/** The gradients of a node's inputs, by its op's rule. */
+export function applyRule(node: Node, gradient: Tensor): (Tensor | null)[] {
+  // node.op and node.saved were recorded together by record(), so the op's rule matches its state.
+  const rule = backwardRules[node.op] as Rule<PrimitiveName>;
+  return rule(gradient, new RuleContext(node));
+}

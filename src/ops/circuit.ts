@@ -40,7 +40,7 @@ export interface CircuitSpec {
   checkpointBytes?: number;
 }
 
-interface CircuitSaved {
+export interface CircuitSaved {
   spec: CircuitSpec;
   /** State before step s, for the checkpointed steps (results, released with the step at the latest). */
   checkpoints: Map<number, Tensor>;
@@ -132,9 +132,9 @@ export function applyCircuit(state: Tensor, gates: Tensor, spec: CircuitSpec): T
 }
 
 /** @internal The backward of applyCircuit: [dState, dGates]. */
-export function circuitBackward(gradient: Tensor, state: Tensor, gates: Tensor, output: Tensor, savedIn: unknown): [Tensor, Tensor] {
+export function circuitBackward(gradient: Tensor, state: Tensor, gates: Tensor, output: Tensor, saved: CircuitSaved): [Tensor, Tensor] {
   if (isGradEnabled()) throw new ArgumentError('backward: createGraph (second-order gradients) is not supported through a gate circuit');
-  const { spec, checkpoints, segment } = savedIn as CircuitSaved;
+  const { spec, checkpoints, segment } = saved;
   const dtype = state.dtype;
   const bytes = bytesPerElement(dtype);
   const k = kernelsFor(dtype);

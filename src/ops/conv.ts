@@ -128,9 +128,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
 }
 
 /** @internal The backward of conv2d: [dX, dW, dBias?]. */
-export function conv2dBackward(gradient: Tensor, x: Tensor, weight: Tensor, hasBias: boolean, needs: boolean[], savedIn: unknown): (Tensor | null)[] {
+export function conv2dBackward(gradient: Tensor, x: Tensor, weight: Tensor, hasBias: boolean, needs: boolean[], g: ConvGeometry): (Tensor | null)[] {
   if (isGradEnabled()) throw new ArgumentError('backward: createGraph (second-order gradients) is not supported through conv2d');
-  const g = savedIn as ConvGeometry;
   const k = kernelsFor(x.dtype);
   const bytes = x.dtype === 'float32' ? 4 : 8;
   const P = g.OH * g.OW;

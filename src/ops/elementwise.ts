@@ -35,7 +35,7 @@ function unaryPrimitive(op: PrimitiveName & UnaryOpName, x: Tensor, param = 0): 
   return record(op, [t], unaryForward(op, t, op, param), param);
 }
 
-function binaryPrimitive(name: PrimitiveName, kernelOp: BinaryOpName, a: TensorLike, b: TensorLike): Tensor {
+function binaryPrimitive(name: 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'pow', kernelOp: BinaryOpName, a: TensorLike, b: TensorLike): Tensor {
   const [ta, tb] = operandPair(name, a, b);
   return record(name, [ta, tb], binaryForward(kernelOp, ta, tb, name));
 }

@@ -306,7 +306,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
     stridedCopy(out, t, t.shape, contiguousStrides(t.shape), 0, outStrides, offset * outStrides[a]!);
     offset += t.shape[a]!;
   }
-  return record('concat', ts, out, { axis: a, sizes });
+  return record('concat', ts, out, { axis: a, sizes } satisfies ConcatSaved);
 }
 
 /** Joins tensors of one shape along a new axis. */
@@ -321,6 +321,12 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
     }
   });
   return concat(tensors.map((t) => unsqueeze(t, a)), a);
+}
+
+export interface ConcatSaved {
+  axis: number;
+  /** Each input's extent along the axis. */
+  sizes: number[];
 }
 
 export interface PadSaved {

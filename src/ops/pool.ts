@@ -38,7 +38,13 @@ function outputShape(x: Tensor, g: PoolGeometry): number[] {
   return [x.shape[0]!, x.shape[1]!, g.OH, g.OW];
 }
 
-interface MaxPoolSaved {
+export interface AvgPoolSaved {
+  geometry: PoolGeometry;
+  /** Whether padded positions count in the average. */
+  include: boolean;
+}
+
+export interface MaxPoolSaved {
   geometry: PoolGeometry;
   /** Arg-max positions (i32 bits in a float32 block), released with the graph. */
   argmax: Tensor;
@@ -70,7 +76,7 @@ export function avgPool2d(x: Tensor, kernel: Pair, options: PoolOptions & { coun
   const include = options.countIncludePad ?? true;
   const out = Tensor.empty(outputShape(t, g), t.dtype, 'avgPool2d');
   kernelsFor(t.dtype).avgPool2d(out.ptr, t.ptr, g.NC, g.H, g.W, g.OH, g.OW, g.KH, g.KW, g.strideH, g.strideW, g.padH, g.padW, +include);
-  return record('avgPool2d', [t], out, { geometry: g, include });
+  return record('avgPool2d', [t], out, { geometry: g, include } satisfies AvgPoolSaved);
 }
 
 /** Adaptive average pooling to an output size (a number means a square). */
@@ -94,22 +100,21 @@ function gradientInput(x: Tensor): Tensor {
 }
 
 /** @internal Backward rules of the pooling primitives. */
-export function maxPool2dBackward(gradient: Tensor, x: Tensor, savedIn: unknown): Tensor {
-  const { geometry: g, argmax } = savedIn as MaxPoolSaved;
+export function maxPool2dBackward(gradient: Tensor, x: Tensor, saved: MaxPoolSaved): Tensor {
+  const { geometry: g, argmax } = saved;
   const dx = gradientInput(x);
   kernelsFor(x.dtype).maxPool2dBackward(dx.ptr, gradient.ptr, argmax.ptr, g.NC, g.H, g.W, g.OH, g.OW);
   return dx;
 }
 
-export function avgPool2dBackward(gradient: Tensor, x: Tensor, savedIn: unknown): Tensor {
-  const { geometry: g, include } = savedIn as { geometry: PoolGeometry; include: boolean };
+export function avgPool2dBackward(gradient: Tensor, x: Tensor, saved: AvgPoolSaved): Tensor {
+  const { geometry: g, include } = saved;
   const dx = gradientInput(x);
   kernelsFor(x.dtype).avgPool2dBackward(dx.ptr, gradient.ptr, g.NC, g.H, g.W, g.OH, g.OW, g.KH, g.KW, g.strideH, g.strideW, g.padH, g.padW, +include);
   return dx;
 }
 
-export function adaptiveAvgPool2dBackward(gradient: Tensor, x: Tensor, savedIn: unknown): Tensor {
-  const g = savedIn as PoolGeometry;
+export function adaptiveAvgPool2dBackward(gradient: Tensor, x: Tensor, g: PoolGeometry): Tensor {
   const dx = gradientInput(x);
   kernelsFor(x.dtype).adaptiveAvgPool2dBackward(dx.ptr, gradient.ptr, g.NC, g.H, g.W, g.OH, g.OW);
   return dx;
