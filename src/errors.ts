@@ -39,6 +39,18 @@ export function describeValue(value: unknown): string {
   return String(value);
 }
 
+/**
+ * An options argument: undefined becomes {}, a plain object passes, anything else (null, a number,
+ * a string, an array) is an ArgumentError naming the operation.
+ */
+export function optionsObject<T extends object>(op: string, options: T | undefined | null, what = 'options'): T {
+  if (options === undefined) return {} as T;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ArgumentError(`${op}: ${what} must be an object, got ${describeValue(options)}`);
+  }
+  return options;
+}
+
 /** Formats a shape as `[3,4]` for messages. */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;

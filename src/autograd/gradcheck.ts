@@ -2,7 +2,7 @@
 // central differences (f(x + h) - f(x - h)) / 2h for every input element (or a seeded sample of
 // them for large inputs).
 
-import { ArgumentError, DtypeError } from '../errors.js';
+import { ArgumentError, DtypeError, optionsObject } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
 import { elementIndex } from '../backend/kernel-module.js';
@@ -64,7 +64,8 @@ function primitivesOf(root: Tensor): Set<PrimitiveName> {
  * const x = randn([3, 4], { dtype: 'float64', requiresGrad: true });
  * gradcheck((x) => x.tanh().sum(), [x]).ok;   // true
  */
-export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): GradcheckResult {
+export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], optionsIn: GradcheckOptions = {}): GradcheckResult {
+  const options = optionsObject('gradcheck', optionsIn);
   if (typeof fn !== 'function') throw new ArgumentError('gradcheck: fn must be a function');
   if (!Array.isArray(inputs) || inputs.length === 0) throw new ArgumentError('gradcheck: inputs must be a non-empty array of tensors');
   inputs.forEach((x, i) => {

@@ -4,7 +4,7 @@
 
 import { KernelModule, type KernelBuildChoice } from './kernel-module.js';
 import type { AllocatorStats } from './allocator.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, optionsObject } from '../errors.js';
 
 let engine: KernelModule | undefined;
 
@@ -21,7 +21,8 @@ export function kernels(): KernelModule {
  * @example
  * await initEngine({ build: 'simd' });
  */
-export async function initEngine(options: { build?: KernelBuildChoice } = {}): Promise<KernelModule> {
+export async function initEngine(optionsIn: { build?: KernelBuildChoice } = {}): Promise<KernelModule> {
+  const options = optionsObject('initEngine', optionsIn);
   const choice = options.build ?? 'auto';
   if (engine !== undefined) {
     if (choice !== 'auto' && engine.build !== choice) {

@@ -9,8 +9,10 @@ import { accuracyPlotSvg } from '../report/svg-plot.js';
 import { UsageError } from './args.js';
 import { makeFolder } from '../node/output-files.js';
 import { withFileLock } from '../node/file-lock.js';
+import { optionsObject } from '../errors.js';
 
-export function readResults(path: string, options: { missingOk?: boolean } = {}): ResultsFile {
+export function readResults(path: string, optionsIn: { missingOk?: boolean } = {}): ResultsFile {
+  const options = optionsObject('readResults', optionsIn);
   if (!existsSync(path)) {
     if (options.missingOk) return { rows: [] };
     throw new UsageError(`no such results file: ${path}`);
@@ -42,7 +44,8 @@ export const REPORT_MARKDOWN = 'report.md';
 export const REPORT_SVG = 'accuracy-vs-parameters.svg';
 
 /** Writes report.md and accuracy-vs-parameters.svg into a folder (created if needed); returns their paths. */
-export function writeReport(dir: string, rows: readonly ResultRow[], options: { title?: string; notes?: string[] } = {}): string[] {
+export function writeReport(dir: string, rows: readonly ResultRow[], optionsIn: { title?: string; notes?: string[] } = {}): string[] {
+  const options = optionsObject('writeReport', optionsIn);
   if (rows.length === 0) throw new UsageError('the report has no results to show');
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`${dir} exists and is not a folder`);
   makeFolder(dir);

@@ -4,7 +4,7 @@
 // model.parameters() holds their parameters). Parameter accounting compares every compressed
 // layer with the dense weight it replaces.
 
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, optionsObject } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/graph.js';
 import { tidy } from '../tensor/lifetime.js';
@@ -129,7 +129,8 @@ function spreadOf(w: Tensor): number {
 }
 
 /** Makes (but does not install) the generator a spec asks for, for a weight of this shape. */
-export function makeGenerator(shape: readonly number[], spec: CompressionSpec, options: { dtype?: Tensor['dtype']; pretrained?: Tensor } = {}): WeightGenerator {
+export function makeGenerator(shape: readonly number[], spec: CompressionSpec, optionsIn: { dtype?: Tensor['dtype']; pretrained?: Tensor } = {}): WeightGenerator {
+  const options = optionsObject('makeGenerator', optionsIn);
   const init = spec.init ?? (spec.method === 'adtn' ? 'fit' : 'svd');
   if (!['fit', 'svd', 'random'].includes(init)) throw new ArgumentError(`compress: init must be 'fit', 'svd' or 'random', got ${JSON.stringify(init)}`);
   if (init !== 'random' && options.pretrained === undefined) throw new ArgumentError(`compress: init '${init}' needs the pretrained weight`);
@@ -246,7 +247,8 @@ export function layerSpecs(model: Module, names: readonly string[], spec: Compre
  * compressLayers(fc2(), ['fc1', 'fc2'], { method: 'adtn', depth: 8, layout: 'image' }, { inputShape: [1, 28, 28] });
  * compressLayers(fc2(), ['fc1', 'fc2'], { method: 'adtn', depth: 8, init: 'random', shared: true });
  */
-export function compressLayers(model: Module, names: readonly string[], spec: CompressionSpec, options: { inputShape?: readonly [number, number, number] } = {}): LayerCompression[] {
+export function compressLayers(model: Module, names: readonly string[], spec: CompressionSpec, optionsIn: { inputShape?: readonly [number, number, number] } = {}): LayerCompression[] {
+  const options = optionsObject('compressLayers', optionsIn);
   checkGroupSpec(names, spec);
   if (!(spec.shared === true || Array.isArray(spec.shared))) {
     const specs = layerSpecs(model, names, spec, options.inputShape);

@@ -2,7 +2,7 @@
 // |G(θ) - W|² / |W|² with Adam, stopping at a tolerance, after `patience` steps without a 1%
 // improvement, or after `steps`.
 
-import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, ShapeError, formatShape, optionsObject } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/graph.js';
 import { tidy } from '../tensor/lifetime.js';
@@ -39,7 +39,8 @@ export function relativeError(generator: WeightGenerator, target: Tensor): numbe
  * const g = new AdtnWeight([256, 256], { depth: 4 });
  * const { relativeError, stoppedBy } = fitGenerator(g, pretrained, { steps: 300, onProgress: (s, e) => log(s, e) });
  */
-export function fitGenerator(generator: WeightGenerator, target: Tensor, options: FitGeneratorOptions = {}): FitGeneratorResult {
+export function fitGenerator(generator: WeightGenerator, target: Tensor, optionsIn: FitGeneratorOptions = {}): FitGeneratorResult {
+  const options = optionsObject('fitGenerator', optionsIn);
   if (target.rank !== generator.shape.length || target.shape.some((s, i) => s !== generator.shape[i])) {
     throw new ShapeError(`fitGenerator: the target ${formatShape(target.shape)} does not match the generator's ${formatShape(generator.shape)}`);
   }

@@ -3,7 +3,7 @@
 // reshapes its output to the layer's weight shape; a convolution weight [OC, C, KH, KW] is
 // treated as the matrix [OC, C·KH·KW].
 
-import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, ShapeError, formatShape, optionsObject } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/graph.js';
 import { randn, tensor } from '../tensor/creation.js';
@@ -55,6 +55,7 @@ export class AdtnWeight extends WeightGenerator {
 
   constructor(shape: readonly number[], options: AdtnOptions = {}) {
     super();
+    options = optionsObject('AdtnWeight', options);
     this.plan = planAdtn(shape, options);
     this.shape = this.plan.shape;
     const dtype = parseDtype('AdtnWeight', options.dtype);
@@ -112,6 +113,7 @@ export class LowRankWeight extends WeightGenerator {
 
   constructor(shape: readonly number[], readonly rank: number, options: LowRankWeightOptions = {}) {
     super();
+    options = optionsObject('LowRankWeight', options);
     const [rows, cols] = matrixShape('LowRankWeight', shape);
     this.shape = Object.freeze([...shape]);
     if (!Number.isInteger(rank) || rank < 1 || rank > Math.min(rows, cols)) {
@@ -192,6 +194,8 @@ export class TTWeight extends WeightGenerator {
 
   constructor(shape: readonly number[], options: TTWeightOptions) {
     super();
+    if (options === undefined) throw new ArgumentError('TTWeight: options with the ranks are required, e.g. { ranks: 6 }');
+    options = optionsObject('TTWeight', options);
     const [rows, cols] = matrixShape('TTWeight', shape);
     this.shape = Object.freeze([...shape]);
     const d = options.cores ?? 3;

@@ -6,7 +6,7 @@
 // changes, and both layers' slices come from the same output, so the backward pass accumulates
 // their gradients into the shared gates.
 
-import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, ShapeError, formatShape, optionsObject } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { isGradEnabled, noGrad } from '../autograd/graph.js';
 import { tensor } from '../tensor/creation.js';
@@ -41,6 +41,7 @@ export class SharedAdtn extends Module {
 
   constructor(shapes: readonly (readonly number[])[], options: Omit<AdtnOptions, 'layout' | 'scale' | 'targetStd'> & { targetStds?: readonly number[] } = {}) {
     super();
+    options = optionsObject('SharedAdtn', options);
     if (!Array.isArray(shapes) || shapes.length === 0) throw new ArgumentError('SharedAdtn: expected at least one weight shape');
     for (const shape of shapes) {
       if (!Array.isArray(shape) || shape.length === 0 || shape.some((s) => !Number.isInteger(s) || s < 1)) {

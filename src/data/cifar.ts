@@ -2,7 +2,7 @@
 // 1024 green, 1024 blue, each 32 x 32 row-major); CIFAR-100 records are 2 label bytes (coarse,
 // fine) + 3072 pixel bytes. A file must hold a whole number of records with valid labels.
 
-import { ArgumentError, DataFormatError, describeValue } from '../errors.js';
+import { ArgumentError, DataFormatError, describeValue, optionsObject } from '../errors.js';
 import type { ImageDataset } from './dataset.js';
 
 export type CifarVariant = 'cifar10' | 'cifar100';
@@ -10,7 +10,8 @@ export type CifarVariant = 'cifar10' | 'cifar100';
 const PIXELS = 3 * 32 * 32;
 
 /** Parses one CIFAR binary file; CIFAR-100 yields the fine labels (or the coarse ones on request). */
-export function parseCifar(bytes: Uint8Array, variant: CifarVariant, source = 'CIFAR data', options: { coarse?: boolean } = {}): ImageDataset {
+export function parseCifar(bytes: Uint8Array, variant: CifarVariant, source = 'CIFAR data', optionsIn: { coarse?: boolean } = {}): ImageDataset {
+  const options = optionsObject('parseCifar', optionsIn);
   if (!(bytes instanceof Uint8Array)) throw new ArgumentError(`parseCifar: expected the file's bytes as a Uint8Array, got ${describeValue(bytes)}`);
   if (variant !== 'cifar10' && variant !== 'cifar100') throw new ArgumentError(`parseCifar: variant must be 'cifar10' or 'cifar100', got ${JSON.stringify(variant)}`);
   const labelBytes = variant === 'cifar10' ? 1 : 2;

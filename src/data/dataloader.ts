@@ -5,13 +5,13 @@
 // [-shift, shift] along each axis, the uncovered border filled with the value of a zero byte (the
 // background of MNIST-like images); the shifts come from the loader's seeded generator.
 
-import { ArgumentError, ShapeError } from '../errors.js';
+import { ArgumentError, ShapeError, optionsObject } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
 import { elementIndex } from '../backend/kernel-module.js';
 import { bytesPerElement, parseDtype, type Dtype } from '../tensor/dtype.js';
 import { RandomGenerator } from '../tensor/random.js';
-import type { ImageDataset } from './dataset.js';
+import { checkDataset, type ImageDataset } from './dataset.js';
 
 export interface DataLoaderOptions {
   batchSize: number;
@@ -49,7 +49,9 @@ export class DataLoader implements Iterable<Batch> {
   private epochs = 0;
 
   constructor(readonly data: ImageDataset, readonly options: DataLoaderOptions) {
-    const { batchSize } = options;
+    checkDataset('DataLoader', data);
+    if (options === undefined) throw new ArgumentError('DataLoader: options with a batch size are required, e.g. { batchSize: 64 }');
+    const { batchSize } = optionsObject('DataLoader', options);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
     if (data.labels.length === 0) throw new ArgumentError('DataLoader: the data set is empty');
     const perImage = data.shape.reduce((p, s) => p * s, 1);

@@ -1,6 +1,6 @@
 // An image classification data set in JavaScript memory (bytes 0..255), and helpers on it.
 
-import { ArgumentError, DataFormatError } from '../errors.js';
+import { ArgumentError, DataFormatError, describeValue } from '../errors.js';
 import { parseIdx } from './idx.js';
 
 export interface ImageDataset {
@@ -33,7 +33,20 @@ export function idxDataset(imageBytes: Uint8Array, labelBytes: Uint8Array, sourc
 }
 
 /** The first `count` samples (or samples [start, start + count)). */
+/** Refuses anything but an ImageDataset (images as bytes, integer labels, a sample shape), naming the operation. */
+export function checkDataset(op: string, data: ImageDataset): void {
+  const d = data as Partial<ImageDataset> | null;
+  if (typeof d !== 'object' || d === null) throw new ArgumentError(`${op}: expected a data set { images, labels, shape, classes }, got ${describeValue(data)}`);
+  if (!(d.images instanceof Uint8Array)) throw new ArgumentError(`${op}: the data set's images must be a Uint8Array, got ${describeValue(d.images)}`);
+  if (!(d.labels instanceof Int32Array)) throw new ArgumentError(`${op}: the data set's labels must be an Int32Array, got ${describeValue(d.labels)}`);
+  if (!Array.isArray(d.shape) || d.shape.length === 0 || d.shape.some((s) => !Number.isInteger(s) || s < 1)) {
+    throw new ArgumentError(`${op}: the data set's sample shape must be positive integers, got ${describeValue(d.shape)}`);
+  }
+  if (!Number.isInteger(d.classes) || d.classes! < 1) throw new ArgumentError(`${op}: the data set's class count must be a positive integer, got ${describeValue(d.classes)}`);
+}
+
 export function subset(data: ImageDataset, count: number, start = 0): ImageDataset {
+  checkDataset('subset', data);
   const n = data.labels.length;
   if (!Number.isInteger(count) || !Number.isInteger(start) || start < 0 || count < 0 || start + count > n) {
     throw new ArgumentError(`subset: [${start}, ${start + count}) is not within the ${n} samples`);

@@ -4,7 +4,7 @@
 // where CE(p, z) = -Σ_c p_c·log softmax(z)_c. The T² keeps the soft term's gradients on the scale
 // of the hard term's as T changes. The teacher runs in evaluation mode without gradients.
 
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, optionsObject } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/graph.js';
 import { tidy } from '../tensor/lifetime.js';
@@ -27,7 +27,8 @@ export interface DistillationOptions {
  * const loss = distillationLoss(denseModel, { temperature: 4, alpha: 0.9 });
  * await fit(compressedModel, optimizer, loader, { epochs: 10, loss });
  */
-export function distillationLoss(teacher: Module, options: DistillationOptions = {}): LossFunction {
+export function distillationLoss(teacher: Module, optionsIn: DistillationOptions = {}): LossFunction {
+  const options = optionsObject('distillationLoss', optionsIn);
   if (!(teacher instanceof Module)) throw new ArgumentError('distillationLoss: the teacher must be a Module');
   const temperature = options.temperature ?? 4;
   const alpha = options.alpha ?? 0.9;

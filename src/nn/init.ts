@@ -7,9 +7,10 @@
 // PyTorch's default for Linear and Conv2d (kaiming uniform with a = sqrt(5)) is
 // uniform(-1/sqrt(fanIn), 1/sqrt(fanIn)), for weights and biases alike: defaultUniform.
 
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, optionsObject } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { rand, randn } from '../tensor/creation.js';
+import { checkShape } from '../tensor/shape.js';
 import type { Dtype } from '../tensor/dtype.js';
 
 export interface InitOptions {
@@ -22,7 +23,8 @@ export interface InitOptions {
 }
 
 /** [fanIn, fanOut] of a weight shape. */
-export function fans(shape: readonly number[]): [number, number] {
+export function fans(shapeIn: readonly number[]): [number, number] {
+  const shape = checkShape('init', shapeIn);
   if (shape.length < 2) throw new ArgumentError(`init: fan-in and fan-out need a weight of rank >= 2, got rank ${shape.length}`);
   const receptive = shape.slice(2).reduce((p, s) => p * s, 1);
   return [shape[1]! * receptive, shape[0]! * receptive];
@@ -33,29 +35,34 @@ function uniformWithStd(shape: readonly number[], std: number, options: InitOpti
   return rand([...shape], { low: -bound, high: bound, seed: options.seed, dtype: options.dtype });
 }
 
-export function kaimingUniform(shape: readonly number[], options: InitOptions = {}): Tensor {
+export function kaimingUniform(shape: readonly number[], optionsIn: InitOptions = {}): Tensor {
+  const options = optionsObject('kaimingUniform', optionsIn);
   const [fanIn, fanOut] = fans(shape);
   return uniformWithStd(shape, (options.gain ?? Math.SQRT2) / Math.sqrt(options.mode === 'fanOut' ? fanOut : fanIn), options);
 }
 
-export function kaimingNormal(shape: readonly number[], options: InitOptions = {}): Tensor {
+export function kaimingNormal(shape: readonly number[], optionsIn: InitOptions = {}): Tensor {
+  const options = optionsObject('kaimingNormal', optionsIn);
   const [fanIn, fanOut] = fans(shape);
   const std = (options.gain ?? Math.SQRT2) / Math.sqrt(options.mode === 'fanOut' ? fanOut : fanIn);
   return randn([...shape], { std, seed: options.seed, dtype: options.dtype });
 }
 
-export function xavierUniform(shape: readonly number[], options: InitOptions = {}): Tensor {
+export function xavierUniform(shape: readonly number[], optionsIn: InitOptions = {}): Tensor {
+  const options = optionsObject('xavierUniform', optionsIn);
   const [fanIn, fanOut] = fans(shape);
   return uniformWithStd(shape, (options.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)), options);
 }
 
-export function xavierNormal(shape: readonly number[], options: InitOptions = {}): Tensor {
+export function xavierNormal(shape: readonly number[], optionsIn: InitOptions = {}): Tensor {
+  const options = optionsObject('xavierNormal', optionsIn);
   const [fanIn, fanOut] = fans(shape);
   return randn([...shape], { std: (options.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)), seed: options.seed, dtype: options.dtype });
 }
 
 /** uniform(-1/sqrt(fanIn), 1/sqrt(fanIn)): PyTorch's default for Linear and Conv2d. */
-export function defaultUniform(shape: readonly number[], fanIn: number, options: InitOptions = {}): Tensor {
+export function defaultUniform(shape: readonly number[], fanIn: number, optionsIn: InitOptions = {}): Tensor {
+  const options = optionsObject('defaultUniform', optionsIn);
   const bound = 1 / Math.sqrt(fanIn);
   return rand([...shape], { low: -bound, high: bound, seed: options.seed, dtype: options.dtype });
 }

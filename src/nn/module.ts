@@ -3,7 +3,7 @@
 // names join with dots ('features.0.weight') as in a PyTorch state dict (the names of our own
 // buffers, such as BatchNorm's runningMean and runningVar, are this library's, not PyTorch's).
 
-import { ArgumentError, DtypeError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, DtypeError, ShapeError, formatShape, optionsObject } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/graph.js';
 
@@ -153,7 +153,8 @@ export abstract class Module {
    * key must match; shapes and dtypes must always match. All or nothing: every entry is checked
    * before any value is copied.
    */
-  loadStateDict(state: ReadonlyMap<string, Tensor> | Record<string, Tensor>, options: { strict?: boolean } = {}): void {
+  loadStateDict(state: ReadonlyMap<string, Tensor> | Record<string, Tensor>, optionsIn: { strict?: boolean } = {}): void {
+    const options = optionsObject('loadStateDict', optionsIn);
     const entries = state instanceof Map ? state : new Map(Object.entries(state));
     const own = this.stateDict();
     const strict = options.strict ?? true;

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
-import { DataFormatError } from '../errors.js';
+import { DataFormatError, optionsObject } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { idxDataset, type ImageDataset } from '../data/dataset.js';
 import { idxDeclaredBytes } from '../data/idx.js';
@@ -184,7 +184,8 @@ export function saveModel(model: Module, path: string, metadata: Record<string, 
 }
 
 /** Loads a state dict saved by saveModel into a module of the same architecture. */
-export function loadModel(model: Module, path: string, options: { strict?: boolean } = {}): Record<string, string> {
+export function loadModel(model: Module, path: string, optionsIn: { strict?: boolean } = {}): Record<string, string> {
+  const options = optionsObject('loadModel', optionsIn);
   const { tensors, metadata } = loadSafetensors(path);
   try {
     model.loadStateDict(tensors, options);

@@ -14,7 +14,7 @@
 // Activations are differentiated from their output (relu, leaky relu: y > 0 iff x > 0; tanh:
 // 1 - y²; sigmoid: y(1 - y)), so the state after an activation is all that is needed.
 
-import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, ShapeError, formatShape, optionsObject } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
 import { BinaryOp, UnaryOp } from '../backend/kernel-codes.js';
@@ -104,7 +104,9 @@ function validate(spec: CircuitSpec, state: Tensor, gates: Tensor): void {
  * D x D matrix (D = localDim²) of gate k, acting as out[a, o, b] = Σ_i G[o, i]·state[a, i, b].
  * Differentiable in the state and the gates.
  */
-export function applyCircuit(state: Tensor, gates: Tensor, spec: CircuitSpec): Tensor {
+export function applyCircuit(state: Tensor, gates: Tensor, specIn: CircuitSpec): Tensor {
+  if (specIn === undefined) throw new ArgumentError('applyCircuit: a spec { sites, localDim, steps } is required');
+  const spec = optionsObject('applyCircuit', specIn, 'spec');
   const s0 = operand('circuit', state, 'state');
   const g = operand('circuit', gates, 'gates');
   validate(spec, s0, g);

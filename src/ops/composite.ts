@@ -1,7 +1,7 @@
 // Operations composed from primitives: they have no backward code of their own, their
 // gradients come from the primitives they are built of.
 
-import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, ShapeError, formatShape, optionsObject } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/graph.js';
 import { normalizeAxis } from '../tensor/shape.js';
@@ -64,7 +64,8 @@ function reduce(op: string, x: Tensor, reduction: Reduction): Tensor {
  * crossEntropy(logits, [3, 0, 1]);                  // mean over the batch
  * crossEntropy(logits, probabilities, { reduction: 'sum' });
  */
-export function crossEntropy(logits: Tensor, target: IndexInput, options: { reduction?: Reduction } = {}): Tensor {
+export function crossEntropy(logits: Tensor, target: IndexInput, optionsIn: { reduction?: Reduction } = {}): Tensor {
+  const options = optionsObject('crossEntropy', optionsIn);
   const z = operand('crossEntropy', logits, 'logits');
   if (z.rank !== 2) throw new ShapeError(`crossEntropy: logits must have shape [N, C], got ${formatShape(z.shape)}`);
   const reduction = options.reduction ?? 'mean';
@@ -87,7 +88,8 @@ export function crossEntropy(logits: Tensor, target: IndexInput, options: { redu
 }
 
 /** Mean squared error (or its sum, or elementwise with reduction 'none'). */
-export function mse(prediction: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+export function mse(prediction: Tensor, target: Tensor, optionsIn: { reduction?: Reduction } = {}): Tensor {
+  const options = optionsObject('mse', optionsIn);
   const p = operand('mse', prediction, 'prediction');
   const y = operand('mse', target, 'target');
   if (p.rank !== y.rank || p.shape.some((s, d) => s !== y.shape[d])) {
@@ -107,7 +109,8 @@ export function gelu(x: Tensor): Tensor {
  * Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p)
  * while training; the identity otherwise. Seeded: the same seed drops the same elements.
  */
-export function dropout(x: Tensor, p = 0.5, options: { training?: boolean; seed?: number } = {}): Tensor {
+export function dropout(x: Tensor, p = 0.5, optionsIn: { training?: boolean; seed?: number } = {}): Tensor {
+  const options = optionsObject('dropout', optionsIn);
   const t = operand('dropout', x);
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`dropout: p must be in [0, 1], got ${String(p)}`);
   if (options.training === false || p === 0) return t;

@@ -2,7 +2,7 @@
 // scatter-add adjoints, where, and one-hot encoding. Indices may be given as an Int32Array, an
 // array of numbers, or a tensor of integer values; they are validated before any kernel runs.
 
-import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, ShapeError, formatShape, optionsObject } from '../errors.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
 import { elementIndex } from '../backend/kernel-module.js';
@@ -174,7 +174,8 @@ export function zeroScalar(dtype: Dtype): Tensor {
  * @example
  * oneHot([2, 0], 3);   // [[0, 0, 1], [1, 0, 0]]
  */
-export function oneHot(labels: IndexInput, numClasses: number, options: { dtype?: Dtype } = {}): Tensor {
+export function oneHot(labels: IndexInput, numClasses: number, optionsIn: { dtype?: Dtype } = {}): Tensor {
+  const options = optionsObject('oneHot', optionsIn);
   return oneHotTensor(labels, numClasses, options.dtype, false);
 }
 

@@ -3,7 +3,7 @@
 // (PyTorch's window rule). Kernel size, stride and padding are per axis; the stride defaults to
 // the kernel size; padding is at most half the kernel, so every window sees the image.
 
-import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, ShapeError, formatShape, optionsObject } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { isGradEnabled, record } from '../autograd/graph.js';
 import { kernelsFor } from './kernel-set.js';
@@ -57,7 +57,8 @@ export interface MaxPoolSaved {
  * @example
  * maxPool2d(x, 2);   // [N, C, H, W] -> [N, C, H/2, W/2]
  */
-export function maxPool2d(x: Tensor, kernel: Pair, options: PoolOptions = {}): Tensor {
+export function maxPool2d(x: Tensor, kernel: Pair, optionsIn: PoolOptions = {}): Tensor {
+  const options = optionsObject('maxPool2d', optionsIn);
   const t = operand('maxPool2d', x);
   const g = poolGeometry('maxPool2d', t, kernel, options);
   const out = Tensor.empty(outputShape(t, g), t.dtype, 'maxPool2d');
@@ -70,7 +71,8 @@ export function maxPool2d(x: Tensor, kernel: Pair, options: PoolOptions = {}): T
 }
 
 /** Average pooling. */
-export function avgPool2d(x: Tensor, kernel: Pair, options: PoolOptions & { countIncludePad?: boolean } = {}): Tensor {
+export function avgPool2d(x: Tensor, kernel: Pair, optionsIn: PoolOptions & { countIncludePad?: boolean } = {}): Tensor {
+  const options = optionsObject('avgPool2d', optionsIn);
   const t = operand('avgPool2d', x);
   const g = poolGeometry('avgPool2d', t, kernel, options);
   const include = options.countIncludePad ?? true;

@@ -1,6 +1,7 @@
 // The Markdown report: a table of the result rows (method, parameters, ratio, accuracy, time).
 
 import type { ResultRow } from './results.js';
+import { optionsObject } from '../errors.js';
 
 /** Text safe inside a table cell or heading: pipes escaped, line breaks and control characters as spaces. */
 function cell(text: string): string {
@@ -17,7 +18,8 @@ function grouped(n: number): string {
  * @example
  * writeFileSync('report.md', resultsMarkdown(rows, { title: 'FC-2 on MNIST' }));
  */
-export function resultsMarkdown(rows: readonly ResultRow[], options: { title?: string; notes?: string[] } = {}): string {
+export function resultsMarkdown(rows: readonly ResultRow[], optionsIn: { title?: string; notes?: string[] } = {}): string {
+  const options = optionsObject('resultsMarkdown', optionsIn);
   // Dense rows first, then by parameter count; ties keep their order (the sort is stable).
   const rank = (r: ResultRow): number => (r.method === 'dense' ? 0 : 1);
   const sorted = [...rows].sort((a, b) => rank(a) - rank(b) || a.layerParameters - b.layerParameters);

@@ -4,6 +4,7 @@
 // or marker. No plotting library: plain SVG.
 
 import type { ResultRow } from './results.js';
+import { optionsObject } from '../errors.js';
 
 const COLORS: Record<string, string> = { dense: '#333333', adtn: '#d62728', lowrank: '#1f77b4', tt: '#2ca02c' };
 const FALLBACK = ['#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
@@ -84,7 +85,8 @@ export function placeLabels(points: readonly { x: number; y: number; text: strin
  * @example
  * writeFileSync('accuracy-vs-parameters.svg', accuracyPlotSvg(rows, { title: 'FC-2 on MNIST' }));
  */
-export function accuracyPlotSvg(rows: readonly ResultRow[], options: { title?: string; width?: number; height?: number } = {}): string {
+export function accuracyPlotSvg(rows: readonly ResultRow[], optionsIn: { title?: string; width?: number; height?: number } = {}): string {
+  const options = optionsObject('accuracyPlotSvg', optionsIn);
   const width = options.width ?? 760;
   const height = options.height ?? 480;
   const margin = { left: 70, right: 150, top: 40, bottom: 56 };

@@ -1,7 +1,7 @@
 // Creation functions. Their results are owned by the caller (see src/tensor/lifetime.ts): they
 // live until dispose(), the end of an enclosing tidy(), or garbage collection.
 
-import { ArgumentError, OutOfMemoryError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, OutOfMemoryError, ShapeError, formatShape, optionsObject } from '../errors.js';
 import { MAX_MEMORY_BYTES } from '../backend/allocator.js';
 import { Tensor, type NestedArray } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
@@ -39,10 +39,17 @@ function writeValues(t: Tensor, values: ArrayLike<number>): void {
 /** @internal A tensor filled by calling sample() once per element, in row-major order. */
 export function randomTensor(shape: Shape, dtype: Dtype, sample: () => number, origin: string, result: boolean): Tensor {
   const t = Tensor.empty(shape, dtype, origin, result);
-  const values = dtype === 'float32' ? new Float32Array(t.size) : new Float64Array(t.size);
-  for (let i = 0; i < values.length; i++) values[i] = sample();
-  writeValues(t, values);
+  fillInPlace(t, sample);
   return t;
+}
+
+// Writes value(i) into element i straight into wasm memory: no JavaScript copy of a tensor that
+// may be as large as the memory itself. value() must not allocate tensors (the view would go stale).
+function fillInPlace(t: Tensor, value: (i: number) => number): void {
+  const engine = kernels();
+  const view = t.dtype === 'float32' ? engine.f32 : engine.f64;
+  const at = elementIndex(t.ptr, bytesPerElement(t.dtype));
+  for (let i = 0; i < t.size; i++) view[at + i] = value(i);
 }
 
 function inferShape(data: NestedArray): number[] {
@@ -78,8 +85,9 @@ function flattenNested(data: NestedArray, shape: number[], out: number[], depth 
  */
 export function tensor(
   data: NestedArray | Float32Array | Float64Array | Int32Array | readonly number[],
-  options: CreationOptions & { shape?: readonly number[] } = {},
+  optionsIn: CreationOptions & { shape?: readonly number[] } = {},
 ): Tensor {
+  const options = optionsObject('tensor', optionsIn);
   let values: ArrayLike<number>;
   let shape: number[];
   let dtype: Dtype;
@@ -123,20 +131,24 @@ function filled(op: string, shape: readonly number[], value: number, options: Cr
 }
 
 /** A tensor of one value. */
-export function full(shape: readonly number[], value: number, options: CreationOptions = {}): Tensor {
+export function full(shape: readonly number[], value: number, optionsIn: CreationOptions = {}): Tensor {
+  const options = optionsObject('full', optionsIn);
   return filled('full', shape, value, options);
 }
 
-export function zeros(shape: readonly number[], options: CreationOptions = {}): Tensor {
+export function zeros(shape: readonly number[], optionsIn: CreationOptions = {}): Tensor {
+  const options = optionsObject('zeros', optionsIn);
   return filled('zeros', shape, 0, options);
 }
 
-export function ones(shape: readonly number[], options: CreationOptions = {}): Tensor {
+export function ones(shape: readonly number[], optionsIn: CreationOptions = {}): Tensor {
+  const options = optionsObject('ones', optionsIn);
   return filled('ones', shape, 1, options);
 }
 
 /** start, start + step, ... below end (numpy arange). */
-export function arange(start: number, end?: number, step = 1, options: CreationOptions = {}): Tensor {
+export function arange(start: number, end?: number, step = 1, optionsIn: CreationOptions = {}): Tensor {
+  const options = optionsObject('arange', optionsIn);
   const [lo, hi] = end === undefined ? [0, start] : [start, end];
   for (const [name, v] of [['start', lo], ['end', hi], ['step', step]] as const) {
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError(`arange: ${name} must be a finite number, got ${String(v)}`);
@@ -145,12 +157,14 @@ export function arange(start: number, end?: number, step = 1, options: CreationO
   const count = Math.max(0, Math.ceil((hi - lo) / step));
   const bytes = count * bytesPerElement(options.dtype ?? 'float32');
   if (bytes > MAX_MEMORY_BYTES) throw new OutOfMemoryError(`arange: ${count} elements (${bytes} bytes) exceed the ${MAX_MEMORY_BYTES} bytes of WebAssembly memory`);
-  const values = Array.from({ length: count }, (_, i) => lo + i * step);
-  return tensor(values, { ...options, shape: [count] });
+  const t = Tensor.empty([count], parseDtype('arange', options.dtype), 'arange', false);
+  fillInPlace(t, (i) => lo + i * step);
+  return finish(t, options);
 }
 
 /** The n x m identity (m defaults to n). */
-export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
+export function eye(n: number, m = n, optionsIn: CreationOptions = {}): Tensor {
+  const options = optionsObject('eye', optionsIn);
   const t = zeros(checkShape('eye', [n, m]), { dtype: options.dtype });
   const engine = kernels();
   const view = t.dtype === 'float32' ? engine.f32 : engine.f64;
@@ -160,7 +174,8 @@ export function eye(n: number, m = n, options: CreationOptions = {}): Tensor {
 }
 
 /** Uniform in [low, high) (default [0, 1)), seeded. */
-export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+export function rand(shape: readonly number[], optionsIn: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  const options = optionsObject('rand', optionsIn);
   const s = checkShape('rand', shape);
   const generator = generatorFor('rand', options.seed);
   const low = options.low ?? 0;
@@ -170,7 +185,8 @@ export function rand(shape: readonly number[], options: RandomOptions & { low?: 
 }
 
 /** Normal with the given mean and standard deviation (default 0, 1), seeded. */
-export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+export function randn(shape: readonly number[], optionsIn: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  const options = optionsObject('randn', optionsIn);
   const s = checkShape('randn', shape);
   const generator = generatorFor('randn', options.seed);
   const mean = options.mean ?? 0;
@@ -184,23 +200,28 @@ function likeOptions<T extends CreationOptions>(x: Tensor, options: T): T {
   return { ...options, dtype: options.dtype ?? x.dtype };
 }
 
-export function zerosLike(x: Tensor, options: CreationOptions = {}): Tensor {
+export function zerosLike(x: Tensor, optionsIn: CreationOptions = {}): Tensor {
+  const options = optionsObject('zerosLike', optionsIn);
   const o = likeOptions(x, options);
   return zeros([...x.shape], o);
 }
-export function onesLike(x: Tensor, options: CreationOptions = {}): Tensor {
+export function onesLike(x: Tensor, optionsIn: CreationOptions = {}): Tensor {
+  const options = optionsObject('onesLike', optionsIn);
   const o = likeOptions(x, options);
   return ones([...x.shape], o);
 }
-export function fullLike(x: Tensor, value: number, options: CreationOptions = {}): Tensor {
+export function fullLike(x: Tensor, value: number, optionsIn: CreationOptions = {}): Tensor {
+  const options = optionsObject('fullLike', optionsIn);
   const o = likeOptions(x, options);
   return full([...x.shape], value, o);
 }
-export function randLike(x: Tensor, options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+export function randLike(x: Tensor, optionsIn: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  const options = optionsObject('randLike', optionsIn);
   const o = likeOptions(x, options);
   return rand([...x.shape], o);
 }
-export function randnLike(x: Tensor, options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+export function randnLike(x: Tensor, optionsIn: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  const options = optionsObject('randnLike', optionsIn);
   const o = likeOptions(x, options);
   return randn([...x.shape], o);
 }

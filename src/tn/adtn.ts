@@ -35,7 +35,7 @@
 // weight has the target standard deviation (Kaiming, sqrt(2 / fanIn), by default). 'identity'
 // starts every gate at I + noise·(Gaussian).
 
-import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, ShapeError, formatShape, optionsObject } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { tensor } from '../tensor/creation.js';
 import type { Dtype } from '../tensor/dtype.js';
@@ -201,7 +201,8 @@ function siteDigits(groups: readonly (readonly number[])[], d: number): number[]
  * plan.sites;       // 20 (1024 x 784 read as 1024 x 1024)
  * plan.gateCount;   // 152: 16 · 152 + 1 = 2,433 parameters with the learned scale
  */
-export function planAdtn(shape: readonly number[], options: AdtnOptions = {}): AdtnPlan {
+export function planAdtn(shape: readonly number[], optionsIn: AdtnOptions = {}): AdtnPlan {
+  const options = optionsObject('planAdtn', optionsIn);
   if (!Array.isArray(shape) || shape.length === 0 || shape.some((s) => !Number.isInteger(s) || s < 1)) {
     throw new ShapeError(`planAdtn: the weight shape must be positive integers, got ${Array.isArray(shape) ? formatShape(shape) : String(shape)}`);
   }

@@ -11,7 +11,7 @@
 // (m1 n1), ..., (md nd). Both are differentiable parameterisations: the cores are the
 // parameters, and toDense()/toMatrix() contract them with differentiable operations.
 
-import { ArgumentError, ShapeError, formatShape } from '../errors.js';
+import { ArgumentError, ShapeError, formatShape, optionsObject } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { randn, tensor } from '../tensor/creation.js';
 import { parseDtype, type Dtype } from '../tensor/dtype.js';
@@ -133,7 +133,8 @@ export class TensorTrain {
   }
 
   /** TT-SVD of a dense tensor (computed in float64), truncated by maxRank and/or relative tolerance. */
-  static fromDense(x: Tensor, options: TTTruncationOptions & { requiresGrad?: boolean } = {}): { tt: TensorTrain } & TTDecomposition {
+  static fromDense(x: Tensor, optionsIn: TTTruncationOptions & { requiresGrad?: boolean } = {}): { tt: TensorTrain } & TTDecomposition {
+    const options = optionsObject('fromDense', optionsIn);
     const modes = checkModes('TensorTrain.fromDense', x.shape);
     const { cores, discarded, errorBound } = ttSvd(toFloat64(x, 'TensorTrain.fromDense'), modes, options);
     const tt = new TensorTrain(cores.map((c) => tensor(c.data, { shape: c.shape, dtype: x.dtype, requiresGrad: options.requiresGrad ?? false })));
@@ -141,7 +142,8 @@ export class TensorTrain {
   }
 
   /** Random cores (Gaussian, scaled so the train's entries have about unit variance). */
-  static random(modes: readonly number[], ranks: readonly number[], options: { seed?: number; dtype?: Dtype; requiresGrad?: boolean } = {}): TensorTrain {
+  static random(modes: readonly number[], ranks: readonly number[], optionsIn: { seed?: number; dtype?: Dtype; requiresGrad?: boolean } = {}): TensorTrain {
+    const options = optionsObject('random', optionsIn);
     const m = checkModes('TensorTrain.random', modes);
     if (ranks.length !== m.length - 1 || ranks.some((r) => !Number.isInteger(r) || r < 1)) {
       throw new ArgumentError(`TensorTrain.random: expected ${m.length - 1} positive inner ranks, got ${JSON.stringify(ranks)}`);
@@ -200,8 +202,9 @@ export class TTMatrix {
   /** TT-SVD of a matrix whose rows factor as rowModes and columns as colModes. */
   static fromMatrix(
     w: Tensor, rowModes: readonly number[], colModes: readonly number[],
-    options: TTTruncationOptions & { requiresGrad?: boolean } = {},
+    optionsIn: TTTruncationOptions & { requiresGrad?: boolean } = {},
   ): { mpo: TTMatrix } & TTDecomposition {
+    const options = optionsObject('TTMatrix.fromMatrix', optionsIn);
     const rows = checkModes('TTMatrix.fromMatrix', rowModes);
     const cols = checkModes('TTMatrix.fromMatrix', colModes);
     if (w.rank !== 2 || sizeOf(rows) !== w.shape[0] || sizeOf(cols) !== w.shape[1]) {
@@ -220,7 +223,8 @@ export class TTMatrix {
   }
 
   /** Random cores scaled so the matrix entries have about the given standard deviation. */
-  static random(rowModes: readonly number[], colModes: readonly number[], ranks: readonly number[], options: { seed?: number; dtype?: Dtype; requiresGrad?: boolean; std?: number } = {}): TTMatrix {
+  static random(rowModes: readonly number[], colModes: readonly number[], ranks: readonly number[], optionsIn: { seed?: number; dtype?: Dtype; requiresGrad?: boolean; std?: number } = {}): TTMatrix {
+    const options = optionsObject('random', optionsIn);
     const rows = checkModes('TTMatrix.random', rowModes);
     const cols = checkModes('TTMatrix.random', colModes);
     if (rows.length !== cols.length || ranks.length !== rows.length - 1 || ranks.some((r) => !Number.isInteger(r) || r < 1)) {

@@ -4,7 +4,7 @@
 // variance with the unbiased estimate, as PyTorch does); in evaluation mode the running
 // statistics are used. Built from differentiable primitives, so it needs no backward code.
 
-import { ArgumentError, ShapeError, formatShape } from '../../errors.js';
+import { ArgumentError, ShapeError, formatShape, optionsObject } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import type { Dtype } from '../../tensor/dtype.js';
 import { noGrad } from '../../autograd/graph.js';
@@ -32,6 +32,7 @@ abstract class BatchNorm extends Module {
 
   constructor(readonly numFeatures: number, private readonly ranks: number[], options: BatchNormOptions) {
     super();
+    options = optionsObject(new.target.name, options);
     if (!Number.isInteger(numFeatures) || numFeatures < 1) throw new ArgumentError(`BatchNorm: numFeatures must be a positive integer, got ${numFeatures}`);
     this.eps = options.eps ?? 1e-5;
     this.momentum = options.momentum ?? 0.1;

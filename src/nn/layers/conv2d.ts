@@ -1,4 +1,4 @@
-import { ArgumentError } from '../../errors.js';
+import { ArgumentError, optionsObject } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import type { Dtype } from '../../tensor/dtype.js';
 import { conv2d, pair, type Pair } from '../../ops/conv.js';
@@ -31,6 +31,7 @@ export class Conv2d extends WeightedLayer {
 
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, options: Conv2dLayerOptions = {}) {
     super('Conv2d');
+    options = optionsObject('Conv2d', options);
     for (const [name, v] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new ArgumentError(`Conv2d: ${name} must be a positive integer, got ${v}`);
     }

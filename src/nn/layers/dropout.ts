@@ -1,4 +1,4 @@
-import { ArgumentError } from '../../errors.js';
+import { ArgumentError, optionsObject } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { dropout } from '../../ops/composite.js';
 import { tensor } from '../../tensor/creation.js';
@@ -21,6 +21,7 @@ export class Dropout extends Module {
 
   constructor(readonly p = 0.5, options: { seed?: number } = {}) {
     super();
+    options = optionsObject('Dropout', options);
     if (!(p >= 0 && p <= 1)) throw new ArgumentError(`Dropout: p must be in [0, 1], got ${p}`);
     this.generator = new RandomGenerator(options.seed ?? 0);
     // Optional: checkpoints written before the state was saved load, and start from the seed.

@@ -1,4 +1,4 @@
-import { ArgumentError, ShapeError, formatShape } from '../../errors.js';
+import { ArgumentError, ShapeError, formatShape, optionsObject } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import type { Dtype } from '../../tensor/dtype.js';
 import { add } from '../../ops/elementwise.js';
@@ -25,6 +25,7 @@ export interface LinearOptions {
 export class Linear extends WeightedLayer {
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
     super('Linear');
+    options = optionsObject('Linear', options);
     for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new ArgumentError(`Linear: ${name} must be a positive integer, got ${v}`);
     }

@@ -2,11 +2,13 @@ import type { Tensor } from '../../tensor.js';
 import type { Pair } from '../../ops/conv.js';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d, type PoolOptions } from '../../ops/pool.js';
 import { Module } from '../module.js';
+import { optionsObject } from '../../errors.js';
 
 /** Max pooling layer. @example new MaxPool2d(2)  // halves H and W */
 export class MaxPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly options: PoolOptions = {}) {
     super();
+    optionsObject('MaxPool2d', options);
   }
 
   forward(x: Tensor): Tensor {
@@ -18,6 +20,7 @@ export class MaxPool2d extends Module {
 export class AvgPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly options: PoolOptions & { countIncludePad?: boolean } = {}) {
     super();
+    optionsObject('AvgPool2d', options);
   }
 
   forward(x: Tensor): Tensor {

@@ -7,7 +7,7 @@
 // smaller images with zeros to 32 x 32 first. Parameter counts for width 1 and 10 classes are
 // asserted in the tests and listed in the README.
 
-import { ArgumentError } from '../../errors.js';
+import { ArgumentError, optionsObject } from '../../errors.js';
 import type { Module } from '../module.js';
 import { ReLU } from '../layers/activations.js';
 import { Conv2d } from '../layers/conv2d.js';
@@ -80,7 +80,8 @@ function alexNetTail(c: number[], hidden: number, map: [number, number], options
  * AlexNet for CIFAR: conv 64@5x5 - pool - LRN - conv 192@5x5 - LRN - pool - conv 384@3x3 -
  * conv 256@3x3 - conv 256@3x3 - pool, then 4096 -> 4096 -> 4096 -> classes with dropout.
  */
-export function alexnet(options: CifarModelOptions = {}): Sequential {
+export function alexnet(optionsIn: CifarModelOptions = {}): Sequential {
+  const options = optionsObject('alexnet', optionsIn);
   const w = checkWidth(options.width ?? 1);
   const d = options.dtype;
   let seed = options.seed ?? 0;
@@ -104,7 +105,8 @@ export function alexnet(options: CifarModelOptions = {}): Sequential {
  * wider middle layers: conv 96@7x7 - pool - LRN - conv 256@5x5 - pool - LRN - conv 384@3x3 -
  * conv 384@3x3 - conv 256@3x3 - pool, then 4096 -> 4096 -> classes with dropout.
  */
-export function zfnet(options: CifarModelOptions = {}): Sequential {
+export function zfnet(optionsIn: CifarModelOptions = {}): Sequential {
+  const options = optionsObject('zfnet', optionsIn);
   const w = checkWidth(options.width ?? 1);
   const d = options.dtype;
   let seed = options.seed ?? 100;
@@ -131,7 +133,8 @@ export function zfnet(options: CifarModelOptions = {}): Sequential {
  * @example
  * vgg16({ width: 0.25, hidden: 4096, inputShape: [1, 28, 28] });   // Fashion-MNIST, paper-size classifier
  */
-export function vgg16(options: CifarModelOptions = {}): Sequential {
+export function vgg16(optionsIn: CifarModelOptions = {}): Sequential {
+  const options = optionsObject('vgg16', optionsIn);
   const w = checkWidth(options.width ?? 1);
   const d = options.dtype;
   let seed = options.seed ?? 200;

@@ -2,6 +2,7 @@ import type { Dtype } from '../../tensor/dtype.js';
 import { ReLU } from '../layers/activations.js';
 import { Linear } from '../layers/linear.js';
 import { Flatten, Sequential } from '../layers/sequential.js';
+import { optionsObject } from '../../errors.js';
 
 export interface ModelOptions {
   numClasses?: number;
@@ -14,7 +15,8 @@ export interface ModelOptions {
  * ReLU (hidden 1024 by default, a power of two so the first weight is 2^10 x 784).
  * Parameters with the defaults: 784·1024 + 1024 + 1024·10 + 10 = 814,090.
  */
-export function fc2(options: ModelOptions & { hidden?: number; inputSize?: number } = {}): Sequential {
+export function fc2(optionsIn: ModelOptions & { hidden?: number; inputSize?: number } = {}): Sequential {
+  const options = optionsObject('fc2', optionsIn);
   const hidden = options.hidden ?? 1024;
   const input = options.inputSize ?? 784;
   const seed = options.seed ?? 0;

@@ -1,4 +1,4 @@
-import { ArgumentError } from '../../errors.js';
+import { ArgumentError, optionsObject } from '../../errors.js';
 import type { Module } from '../module.js';
 import { ReLU } from '../layers/activations.js';
 import { Conv2d } from '../layers/conv2d.js';
@@ -18,7 +18,8 @@ import type { ModelOptions } from './fc2.js';
  * lenet5();                                  // MNIST: [N, 1, 28, 28]
  * lenet5({ inputShape: [3, 32, 32] });       // CIFAR
  */
-export function lenet5(options: ModelOptions & { inputShape?: readonly [number, number, number] } = {}): Sequential {
+export function lenet5(optionsIn: ModelOptions & { inputShape?: readonly [number, number, number] } = {}): Sequential {
+  const options = optionsObject('lenet5', optionsIn);
   const d = options.dtype;
   const seed = options.seed ?? 0;
   const shape = options.inputShape ?? [1, 28, 28];

@@ -1,4 +1,4 @@
-import { ArgumentError } from '../../errors.js';
+import { ArgumentError, optionsObject } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { kernelsFor } from '../../ops/kernel-set.js';
 import { Optimizer } from './optimizer.js';
@@ -27,7 +27,8 @@ export class Adam extends Optimizer {
   protected decoupled = false;
 
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
-    super(params, options.lr ?? 1e-3);
+    super(params, optionsObject(new.target.name, options).lr ?? 1e-3);
+    options = optionsObject(new.target.name, options);
     [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0;
@@ -70,7 +71,7 @@ export class Adam extends Optimizer {
 /** AdamW (Loshchilov & Hutter): weight decay decoupled from the gradient (default 0.01). */
 export class AdamW extends Adam {
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
-    super(params, { ...options, weightDecay: options.weightDecay ?? 0.01 });
+    super(params, { ...optionsObject('AdamW', options), weightDecay: optionsObject('AdamW', options).weightDecay ?? 0.01 });
     this.decoupled = true;
   }
 }

@@ -1,9 +1,9 @@
 // The optimizer base: a list of parameters, a learning rate that schedules may change, and
 // per-parameter state tensors (momentum, moments) owned by the optimizer.
 
-import { ArgumentError, ShapeError, formatShape } from '../../errors.js';
+import { ArgumentError, ShapeError, formatShape, describeValue } from '../../errors.js';
 import { noGrad } from '../../autograd/graph.js';
-import type { Tensor } from '../../tensor.js';
+import { Tensor } from '../../tensor.js';
 import { zerosLike } from '../../tensor/creation.js';
 
 export abstract class Optimizer {
@@ -17,7 +17,13 @@ export abstract class Optimizer {
   private readonly state = new Map<Tensor, Map<string, Tensor>>();
 
   constructor(params: Iterable<Tensor>, lr: number) {
+    const name = this.constructor.name;
+    if (params === null || typeof params !== 'object' || typeof (params as Iterable<Tensor>)[Symbol.iterator] !== 'function') {
+      throw new ArgumentError(`${name}: params must be an array (or iterable) of tensors, e.g. model.parameters(), got ${describeValue(params)}`);
+    }
     this.params = [...params];
+    const stranger = this.params.find((p) => !(p instanceof Tensor));
+    if (stranger !== undefined) throw new ArgumentError(`${name}: every parameter must be a Tensor, got ${describeValue(stranger)}`);
     if (this.params.length === 0) throw new ArgumentError(`${this.constructor.name}: no parameters to optimize`);
     for (const p of this.params) {
       if (!p.requiresGrad) throw new ArgumentError(`${this.constructor.name}: every parameter must require gradients`);

@@ -1,4 +1,4 @@
-import { ArgumentError } from '../../errors.js';
+import { ArgumentError, optionsObject } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { kernelsFor } from '../../ops/kernel-set.js';
 import { Optimizer } from './optimizer.js';
@@ -9,6 +9,12 @@ export interface SGDOptions {
   dampening?: number;
   weightDecay?: number;
   nesterov?: boolean;
+}
+
+// SGD has no default learning rate: its options are required.
+function requiredOptions(options: SGDOptions | undefined): SGDOptions {
+  if (options === undefined) throw new ArgumentError('SGD: options with a learning rate are required, e.g. { lr: 0.1, momentum: 0.9 }');
+  return optionsObject('SGD', options);
 }
 
 /**
@@ -26,7 +32,8 @@ export class SGD extends Optimizer {
   readonly nesterov: boolean;
 
   constructor(params: Iterable<Tensor>, options: SGDOptions) {
-    super(params, options.lr);
+    super(params, requiredOptions(options).lr);
+    options = requiredOptions(options);
     this.momentum = options.momentum ?? 0;
     this.dampening = options.dampening ?? 0;
     this.weightDecay = options.weightDecay ?? 0;

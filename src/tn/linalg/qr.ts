@@ -4,6 +4,7 @@
 
 import type { Tensor } from '../../tensor.js';
 import { fromTensor, scaledToUnit, toTensor, zerosMatrix, type ColumnMajor } from './dense-matrix.js';
+import { optionsObject } from '../../errors.js';
 
 export interface QRFactors<M> {
   /** m x k (reduced) or m x m (complete), orthonormal columns. */
@@ -82,7 +83,8 @@ function qrUnscaled(a: ColumnMajor, complete: boolean): QRFactors<ColumnMajor> {
  * @example
  * const { Q, R } = qr(a);            // a ≈ Q·R, Qᵀ·Q = I, R upper triangular
  */
-export function qr(a: Tensor, options: { mode?: 'reduced' | 'complete' } = {}): QRFactors<Tensor> {
+export function qr(a: Tensor, optionsIn: { mode?: 'reduced' | 'complete' } = {}): QRFactors<Tensor> {
+  const options = optionsObject('qr', optionsIn);
   const m = fromTensor('qr', a);
   const { Q, R } = qrColumnMajor(m, options.mode === 'complete');
   return { Q: toTensor(Q, a.dtype), R: toTensor(R, a.dtype) };

@@ -5,7 +5,7 @@
 // instead of the O(m·n·min(m, n)) of a full SVD. Because U_r·S_r·V_rᵀ = Q·B_r, the truncation
 // error is exact: |A - A_r|² = |A|² - Σ_{i<r} s_i².
 
-import { ArgumentError } from '../../errors.js';
+import { ArgumentError, optionsObject } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { tensor } from '../../tensor/creation.js';
 import { RandomGenerator } from '../../tensor/random.js';
@@ -27,7 +27,8 @@ export interface RandomizedSvdOptions {
  * @example
  * const { U, S, Vt, discarded } = randomizedSvd(w, 8);   // w: [1024, 784]
  */
-export function randomizedSvd(a: Tensor, rank: number, options: RandomizedSvdOptions = {}): SVDFactors<Tensor, Tensor> & { rank: number; discarded: number } {
+export function randomizedSvd(a: Tensor, rank: number, optionsIn: RandomizedSvdOptions = {}): SVDFactors<Tensor, Tensor> & { rank: number; discarded: number } {
+  const options = optionsObject('randomizedSvd', optionsIn);
   const m = fromTensor('randomizedSvd', a);
   const smaller = Math.min(m.rows, m.cols);
   if (!Number.isInteger(rank) || rank < 1 || rank > smaller) throw new ArgumentError(`randomizedSvd: rank must be an integer in [1, ${smaller}], got ${rank}`);

@@ -4,7 +4,7 @@
 // One-sided Jacobi is accurate to high relative precision, also for tiny singular values.
 // Columns for zero singular values are completed to an orthonormal set.
 
-import { ArgumentError } from '../../errors.js';
+import { ArgumentError, optionsObject } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import { tensor } from '../../tensor/creation.js';
 import { fromTensor, identityMatrix, multiply, scaledToUnit, toTensor, transposed, zerosMatrix, type ColumnMajor } from './dense-matrix.js';
@@ -210,7 +210,9 @@ export function truncationRank(s: ArrayLike<number>, options: TruncationOptions)
  * @example
  * const { U, S, Vt, discarded } = svdTruncated(a, { maxRank: 8, tolerance: 1e-3 });
  */
-export function svdTruncated(a: Tensor, options: TruncationOptions): SVDFactors<Tensor, Tensor> & { rank: number; discarded: number } {
+export function svdTruncated(a: Tensor, optionsIn: TruncationOptions): SVDFactors<Tensor, Tensor> & { rank: number; discarded: number } {
+  if (optionsIn === undefined) throw new ArgumentError('svdTruncated: options such as { maxRank: 8 } or { tolerance: 1e-6 } are required');
+  const options = optionsObject('svdTruncated', optionsIn);
   const m = fromTensor('svdTruncated', a);
   const { u, s, v } = svdColumnMajor(m);
   const { rank, discarded } = truncationRank(s, options);
