@@ -6,8 +6,11 @@
 // outer or Hadamard product. A label stays in an intermediate when the output or a not-yet-
 // contracted operand still needs it.
 //
-//   optimal  dynamic programming over subsets of operands (3^n work): the minimum-flop path,
-//            including outer products; used by 'auto' for up to 10 operands.
+//   optimal  dynamic programming over subsets of operands (3^n / 2 splits, label sets as bit
+//            words): the minimum-flop path, including outer products; used by 'auto' for up to 10
+//            operands. Exact up to OPTIMAL_EXACT_LIMIT = 14 operands (at most ~45 ms measured);
+//            beyond, it hands over to greedy and the plan's `optimizer` says 'greedy', so no call
+//            blocks for seconds (bench:planning: under 50 ms for every einsum up to 25 operands).
 //   greedy   repeatedly contracts the pair whose result shrinks memory the most (ties: fewer
 //            flops), preferring pairs that share a label; O(n^3).
 //   sequential  left to right, for comparison.
@@ -92,33 +95,81 @@ interface Tree {
   right?: Tree;
 }
 
+// Label sets of the exact planner as bits in two words of 31 bits (up to 62 distinct labels).
+const WORD_BITS = 31;
+const MAX_EXACT_LABELS = 2 * WORD_BITS;
+
+/** The largest operand count 'optimal' plans exactly; beyond it hands over to 'greedy' (3^n grows too fast). */
+export const OPTIMAL_EXACT_LIMIT = 14;
+
+// Products of label sizes, one table per byte of the two words: the size of a label set is 8 lookups.
+function sizeTables(labels: readonly string[], sizes: ReadonlyMap<string, number>): Float64Array[] {
+  return Array.from({ length: 8 }, (_, byte) => {
+    const table = new Float64Array(256);
+    for (let v = 0; v < 256; v++) {
+      let product = 1;
+      for (let bit = 0; bit < 8; bit++) {
+        const position = byte * 8 + bit;
+        const label = position < WORD_BITS ? position : position < 32 ? -1 : position - 32 + WORD_BITS;
+        if (v & (1 << bit) && label >= 0 && label < labels.length) product *= sizes.get(labels[label]!)!;
+      }
+      table[v] = product;
+    }
+    return table;
+  });
+}
+
+// The minimum-flop contraction tree by dynamic programming over subsets of operands (3^n / 2 splits).
 function optimalTree(inputs: Labels[], output: Labels, sizes: ReadonlyMap<string, number>, memoryLimit: number): Tree {
   const n = inputs.length;
-  const full = (1 << n) - 1;
-  const resultOf = new Map<number, Labels>();
-  const cost = new Map<number, number>();
-  const split = new Map<number, number>();
-  // An operand keeps its own labels until its first contraction; a group's result keeps what is
-  // needed outside.
-  const labelsOf = (mask: number): Labels => {
-    if (popcount(mask) === 1) return inputs[31 - Math.clz32(mask)]!;
-    let r = resultOf.get(mask);
-    if (r === undefined) {
-      const inside = new Set<string>();
-      for (let i = 0; i < n; i++) if (mask & (1 << i)) for (const l of inputs[i]!) inside.add(l);
-      const keep = neededOutside((i) => (mask & (1 << i)) !== 0, inputs, output);
-      r = new Set([...inside].filter((l) => keep.has(l)));
-      resultOf.set(mask, r);
+  const labels = [...new Set([...inputs.flatMap((l) => [...l]), ...output])];
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const words = (set: Iterable<string>): [number, number] => {
+    let lo = 0;
+    let hi = 0;
+    for (const l of set) {
+      const i = index.get(l)!;
+      if (i < WORD_BITS) lo |= 1 << i;
+      else hi |= 1 << (i - WORD_BITS);
     }
-    return r;
+    return [lo, hi];
   };
-  for (let i = 0; i < n; i++) cost.set(1 << i, 0);
-  // Masks in order of increasing population count, so every proper subset is done first.
-  const masks = Array.from({ length: full }, (_, i) => i + 1).sort((x, y) => popcount(x) - popcount(y) || x - y);
-  for (const mask of masks) {
-    if (popcount(mask) < 2) continue;
-    const result = labelsOf(mask);
-    if (mask !== full && sizeOfLabels(result, sizes) > memoryLimit) continue;
+  const tables = sizeTables(labels, sizes);
+  const sizeOf = (lo: number, hi: number): number =>
+    tables[0]![lo & 255]! * tables[1]![(lo >>> 8) & 255]! * tables[2]![(lo >>> 16) & 255]! * tables[3]![lo >>> 24]! *
+    tables[4]![hi & 255]! * tables[5]![(hi >>> 8) & 255]! * tables[6]![(hi >>> 16) & 255]! * tables[7]![hi >>> 24]!;
+  const full = (1 << n) - 1;
+  // inside[m]: labels of the operands in m; result[m]: what m's contraction keeps (needed by the
+  // output or by an operand outside m); a single operand keeps all its labels until contracted.
+  const insideLo = new Int32Array(full + 1);
+  const insideHi = new Int32Array(full + 1);
+  const inputWords = inputs.map(words);
+  for (let m = 1; m <= full; m++) {
+    const low = 31 - Math.clz32(m & -m);
+    insideLo[m] = insideLo[m & (m - 1)]! | inputWords[low]![0];
+    insideHi[m] = insideHi[m & (m - 1)]! | inputWords[low]![1];
+  }
+  const [outLo, outHi] = words(output);
+  const resultLo = new Int32Array(full + 1);
+  const resultHi = new Int32Array(full + 1);
+  for (let m = 1; m <= full; m++) {
+    if ((m & (m - 1)) === 0) {
+      resultLo[m] = insideLo[m]!;
+      resultHi[m] = insideHi[m]!;
+    } else {
+      resultLo[m] = insideLo[m]! & (outLo | insideLo[full ^ m]!);
+      resultHi[m] = insideHi[m]! & (outHi | insideHi[full ^ m]!);
+    }
+  }
+  const cost = new Float64Array(full + 1).fill(Infinity);
+  const split = new Int32Array(full + 1);
+  for (let i = 0; i < n; i++) cost[1 << i] = 0;
+  // Masks in increasing order: every proper subset of a mask is smaller than it, so done first.
+  for (let mask = 3; mask <= full; mask++) {
+    if ((mask & (mask - 1)) === 0) continue;
+    const rLo = resultLo[mask]!;
+    const rHi = resultHi[mask]!;
+    if (mask !== full && sizeOf(rLo, rHi) > memoryLimit) continue;
     let best = Infinity;
     let bestSplit = 0;
     // Each unordered split once: the sub-mask holding the lowest set bit.
@@ -126,35 +177,29 @@ function optimalTree(inputs: Labels[], output: Labels, sizes: ReadonlyMap<string
     for (let sub = (mask - 1) & mask; sub > 0; sub = (sub - 1) & mask) {
       if (!(sub & low)) continue;
       const other = mask ^ sub;
-      const c1 = cost.get(sub);
-      const c2 = cost.get(other);
-      if (c1 === undefined || c2 === undefined) continue;
-      const all = union(labelsOf(sub), labelsOf(other));
-      const summed = [...all].some((l) => !result.has(l));
-      const c = c1 + c2 + sizeOfLabels(all, sizes) * (summed ? 2 : 1);
+      const c12 = cost[sub]! + cost[other]!;
+      if (!(c12 < best)) continue;
+      const allLo = resultLo[sub]! | resultLo[other]!;
+      const allHi = resultHi[sub]! | resultHi[other]!;
+      const summed = (allLo & ~rLo) !== 0 || (allHi & ~rHi) !== 0;
+      const c = c12 + sizeOf(allLo, allHi) * (summed ? 2 : 1);
       if (c < best) {
         best = c;
         bestSplit = sub;
       }
     }
     if (bestSplit !== 0) {
-      cost.set(mask, best);
-      split.set(mask, bestSplit);
+      cost[mask] = best;
+      split[mask] = bestSplit;
     }
   }
-  if (!cost.has(full)) throw new ArgumentError(`contractPath: no contraction path keeps every intermediate within the memory limit of ${memoryLimit} elements`);
+  if (cost[full] === Infinity) throw new ArgumentError(`contractPath: no contraction path keeps every intermediate within the memory limit of ${memoryLimit} elements`);
   const build = (mask: number): Tree => {
-    if (popcount(mask) === 1) return { leaf: 31 - Math.clz32(mask) };
-    const sub = split.get(mask)!;
+    if ((mask & (mask - 1)) === 0) return { leaf: 31 - Math.clz32(mask) };
+    const sub = split[mask]!;
     return { left: build(sub), right: build(mask ^ sub) };
   };
   return build(full);
-}
-
-function popcount(x: number): number {
-  let c = 0;
-  for (; x; x &= x - 1) c++;
-  return c;
 }
 
 // Turns a contraction tree into pairwise steps over a shrinking operand list.
@@ -256,11 +301,13 @@ export function planContraction(plan: PlanInput, optimizer: Optimizer = 'auto', 
   if (!(memoryLimit > 0)) throw new ArgumentError(`contractPath: memoryLimit must be a positive number of elements, got ${memoryLimit}`);
   const inputs = plan.inputs.map((l) => new Set(l));
   const output = new Set(plan.output);
-  const chosen = optimizer === 'auto' ? (inputs.length <= 10 ? 'optimal' : 'greedy') : optimizer;
+  const labelCount = new Set([...plan.inputs.flat(), ...plan.output]).size;
+  const exact = inputs.length <= OPTIMAL_EXACT_LIMIT && labelCount <= MAX_EXACT_LABELS;
+  // 'optimal' is exact where that is cheap and hands over to 'greedy' beyond (the plan says which ran).
+  const chosen = optimizer === 'auto' || optimizer === 'optimal' ? (exact && (optimizer === 'optimal' || inputs.length <= 10) ? 'optimal' : 'greedy') : optimizer;
   let path: [number, number][];
   switch (chosen) {
     case 'optimal':
-      if (inputs.length > 16) throw new ArgumentError(`contractPath: 'optimal' is exponential; ${inputs.length} operands is too many (use 'greedy')`);
       path = treeToPath(optimalTree(inputs, output, plan.sizes, memoryLimit), inputs.length);
       break;
     case 'greedy':

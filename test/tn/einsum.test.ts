@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, ShapeError, contractPath, einsum, gradcheck, randn, tensor, zeros, type Dtype, type Tensor } from '../../src/index.js';
 import { parseEinsum } from '../../src/tn/einsum-spec.js';
+import { describePath, planContraction } from '../../src/tn/contract-path.js';
 import { seededRandom } from '../helpers/kernel-harness.js';
 
 // The definition: sum over every assignment of every label of the product of the operands.
@@ -199,5 +200,63 @@ describe('einsum edge cases', () => {
     const a = randn([2, 3], { seed: 1 });
     expect(() => einsum('ij->ji', a, { optimize: 'bogus' as never })).toThrow(/optimize must be 'auto', 'optimal', 'greedy' or 'sequential'/);
     expect(() => einsum('ij->ji', a, { memoryLimit: -5 })).toThrow(/memoryLimit must be a positive number/);
+  });
+});
+
+describe('planning bounds', () => {
+  // A random connected network of n operands (each new operand shares a label with an earlier one, plus extra edges).
+  function network(n: number, seed: number, extra: number): { spec: string; shapes: number[][] } {
+    const random = seededRandom(seed);
+    const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY';
+    const terms: string[][] = Array.from({ length: n }, () => []);
+    let next = 0;
+    const connect = (i: number, j: number): void => {
+      if (i === j || next >= letters.length) return;
+      terms[i]!.push(letters[next]!);
+      terms[j]!.push(letters[next++]!);
+    };
+    for (let i = 1; i < n; i++) connect(i, Math.floor(random() * i));
+    for (let e = 0; e < extra; e++) connect(Math.floor(random() * n), Math.floor(random() * n));
+    terms[0]!.push('Z');
+    const size = new Map<string, number>();
+    for (const t of terms) for (const l of t) if (!size.has(l)) size.set(l, 2 + Math.floor(random() * 4));
+    return { spec: `${terms.map((t) => t.join('')).join(',')}->Z`, shapes: terms.map((t) => t.map((l) => size.get(l)!)) };
+  }
+
+  it("'optimal' finds the minimum-flop path: equal to an exhaustive search over every pairwise path", () => {
+    for (let seed = 1; seed <= 12; seed++) {
+      const n = 3 + (seed % 3);
+      const { spec, shapes } = network(n, seed, seed % 4);
+      const terms = spec.split('->')[0]!.split(',').map((t) => [...t]);
+      const sizes = new Map<string, number>();
+      terms.forEach((t, i) => t.forEach((l, d) => sizes.set(l, shapes[i]![d]!)));
+      const input = { inputs: terms, output: ['Z'], sizes };
+      let best = Infinity;
+      const search = (prefix: [number, number][], remaining: number): void => {
+        if (remaining === 1) {
+          best = Math.min(best, describePath(input, prefix, 'sequential').flops);
+          return;
+        }
+        for (let i = 0; i < remaining; i++) for (let j = i + 1; j < remaining; j++) search([...prefix, [i, j]], remaining - 1);
+      };
+      search([], n);
+      const plan = planContraction(input, 'optimal');
+      expect(plan.optimizer, spec).toBe('optimal');
+      expect(plan.flops, spec).toBe(best);
+      expect(contractPath(spec, ...shapes, { optimize: 'optimal' }).flops, spec).toBe(best);
+    }
+  });
+
+  it(`'optimal' plans exactly up to 14 operands and hands over to greedy beyond, saying so`, () => {
+    const exact = network(14, 3, 10);
+    expect(contractPath(exact.spec, ...exact.shapes, { optimize: 'optimal' }).optimizer).toBe('optimal');
+    for (const n of [15, 25]) {
+      const large = network(n, 5, 2 * n);
+      const plan = contractPath(large.spec, ...large.shapes, { optimize: 'optimal' });
+      expect(plan.optimizer).toBe('greedy');
+      expect(plan.path).toHaveLength(n - 1);
+      const result = einsum(large.spec, ...large.shapes.map((s, i) => randn(s, { seed: i, dtype: 'float64' })));
+      expect(result.shape).toEqual([large.shapes[0]!.at(-1)]);
+    }
   });
 });
