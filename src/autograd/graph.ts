@@ -15,6 +15,7 @@ export const PRIMITIVES = [
   'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'where',
   'matmul', 'astype', 'diagonal', 'diagonalScatter', 'circuit',
   'conv2d', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d',
+  'custom',
 ] as const;
 export type PrimitiveName = (typeof PRIMITIVES)[number];
 

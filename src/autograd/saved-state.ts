@@ -12,6 +12,7 @@ import type { MatmulSaved } from '../ops/matmul.js';
 import type { ConcatSaved, PadSaved, SliceSpec } from '../ops/movement.js';
 import type { AvgPoolSaved, MaxPoolSaved, PoolGeometry } from '../ops/pool.js';
 import type { MaxSaved, ReduceSaved } from '../ops/reduce.js';
+import type { CustomSaved } from './custom-function.js';
 
 interface SavedStates {
   // Unary ops save their kernel parameter (leakyRelu's slope, powScalar's exponent; 0 when unused).
@@ -28,6 +29,8 @@ interface SavedStates {
   where: Tensor;
   matmul: MatmulSaved; astype: undefined; diagonal: DiagonalSpec; diagonalScatter: DiagonalSpec; circuit: CircuitSaved;
   conv2d: ConvGeometry; maxPool2d: MaxPoolSaved; avgPool2d: AvgPoolSaved; adaptiveAvgPool2d: PoolGeometry;
+  /** A user-defined function (customFunction): its backward rule and what its forward saved. */
+  custom: CustomSaved;
 }
 
 /** The saved state of every primitive (indexing by PrimitiveName: a primitive missing here does not compile). */

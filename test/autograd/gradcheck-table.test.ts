@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  PRIMITIVES, Tensor, abs, add, concat, crossEntropy, div, dropout, exp, expand, gather, gelu, gradcheck, indexSelect,
+  PRIMITIVES, Tensor, abs, add, concat, crossEntropy, customFunction, div, dropout, exp, expand, gather, gelu, gradcheck, indexSelect,
   leakyRelu, log, logSoftmax, logsumexp, matmul, max, maximum, mean, min, minimum, mse, mul, neg, pad, permute, pow,
   randn, rand, relu, reshape, sigmoid, slice, softmax, sqrt, square, stack, sub, sum, tanh, tensor, where, type PrimitiveName,
 } from '../../src/index.js';
@@ -13,6 +13,12 @@ import { indexAdd, scatterAdd, zerosForGrad } from '../../src/ops/indexing.js';
 import { sliceScatter } from '../../src/ops/movement.js';
 import { diagonal, diagonalScatter, diagonalSpec } from '../../src/ops/diagonal.js';
 import { adaptiveAvgPool2d, applyCircuit, avgPool2d, brickWall, conv2d, einsum, maxPool2d } from '../../src/index.js';
+
+const softplusCustom = customFunction({
+  name: 'softplus',
+  forward: (x) => log(add(exp(x), 1)),
+  backward: (g, { inputs: [x] }) => [mul(g, sigmoid(x!))],
+});
 
 interface Input { shape: number[]; low?: number; high?: number; normal?: boolean }
 interface Case { name: string; inputs: Input[]; fn: (...xs: Tensor[]) => Tensor }
@@ -101,6 +107,7 @@ const cases: Case[] = [
   { name: 'mse', inputs: [N(3, 2), N(3, 2)], fn: (a, b) => mse(a, b) },
   { name: 'gelu', inputs: [N(7)], fn: (x) => gelu(x) },
   { name: 'dropout (seeded mask)', inputs: [N(20)], fn: (x) => dropout(x, 0.3, { seed: 5 }) },
+  { name: 'customFunction (softplus with a hand-written backward)', inputs: [N(3, 4), N(3, 4)], fn: (x, y) => softplusCustom(mul(x, y)) },
 ];
 
 function makeInputs(c: Case, seed: number): Tensor[] {

@@ -47,6 +47,21 @@ console.log(JSON.stringify({ accuracy: evaluate(model, new DataLoader(test, { ba
     expect(run.status, run.stderr).toBe(0);
     const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
     expect(result.check).toBe(true);
+
+    // The custom-function and functional-gradient example, against the installed package.
+    writeFileSync(join(project, 'custom.mjs'), `${readmeBlock('### Your own differentiable functions')}
+console.log(JSON.stringify({ checked, w: Array.from(w.toArray()), wGrad: Array.from(w.grad.toArray()), dx: Array.from(dx.toArray()),
+  value: value.item(), grads: Array.from(grads[0].toArray()), dt: Array.from(dt.toArray()) }));
+`);
+    const custom = spawnSync(process.execPath, ['custom.mjs'], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+    expect(custom.status, custom.stderr).toBe(0);
+    const c = JSON.parse(custom.stdout.trim().split('\n').at(-1)!);
+    expect(c.checked).toBe(true);
+    expect(c.wGrad).toEqual(c.w.map((v: number) => (Math.abs(v) <= 1 ? 1 : 0)));
+    expect(c.dx).toEqual([2, 4, 6]);
+    expect(c.value).toBeCloseTo(Math.log(2) + Math.log(1 + Math.E), 5);
+    expect(c.grads[0]).toBeCloseTo(0.5, 6);
+    expect(c.dt[0]).toBeCloseTo(1 - Math.tanh(0.5) ** 2, 6);
     // Two epochs of the ADTN-compressed FC-2, decoded back to a dense weight at the end.
     expect(result.accuracy).toBeGreaterThan(0.9);
   });

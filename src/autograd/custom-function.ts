@@ -1,0 +1,96 @@
+// Differentiable functions defined by the user: a forward computation and a backward rule,
+// recorded in the same graph as the built-in primitives (as primitive 'custom').
+//
+// The forward runs with recording off (its inner operations are not part of the graph); its
+// result becomes one node whose rule is the user's backward. The backward receives the output's
+// gradient and what the forward chose to save, and returns one gradient (or null) per input.
+// Written with differentiable operations, it supports createGraph (double backward) like any rule.
+
+import { ArgumentError, describeValue } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import { clone } from '../ops/elementwise.js';
+import { record, noGrad } from './graph.js';
+
+/**
+ * What a custom function's backward rule sees. Tensors the forward saves are released when the
+ * graph is freed (after backward without retainGraph), so the rule reads them only then.
+ */
+export interface CustomBackwardContext<Saved> {
+  /** The inputs, as passed to the function. */
+  readonly inputs: readonly Tensor[];
+  /** The function's output. */
+  readonly output: Tensor;
+  /** What the forward returned as `saved`. */
+  readonly saved: Saved;
+  /** Whether input i needs a gradient (the rule may return null for the others). */
+  needs(i: number): boolean;
+}
+
+export interface CustomFunctionDefinition<Saved> {
+  /** A name for errors. */
+  name: string;
+  /** Computes the output from the inputs; may return values to save for the backward rule. */
+  forward(...inputs: Tensor[]): Tensor | { output: Tensor; saved: Saved };
+  /** The gradients of the inputs from the output's gradient: one Tensor (input-shaped) or null per input. */
+  backward(gradient: Tensor, context: CustomBackwardContext<Saved>): readonly (Tensor | null)[];
+}
+
+/** @internal The saved state of a recorded custom function. */
+export interface CustomSaved {
+  name: string;
+  backward(gradient: Tensor, context: CustomBackwardContext<unknown>): readonly (Tensor | null)[];
+  saved: unknown;
+  /** Called when the graph is freed: releases the tensors the forward made and saved. */
+  release(): void;
+}
+
+// Tensors in a saved value (itself, or inside arrays and plain objects, a few levels deep).
+function savedTensors(value: unknown, into: Tensor[] = [], depth = 0): Tensor[] {
+  if (value instanceof Tensor) into.push(value);
+  else if (depth < 4 && Array.isArray(value)) for (const v of value) savedTensors(v, into, depth + 1);
+  else if (depth < 4 && typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) savedTensors(v, into, depth + 1);
+  }
+  return into;
+}
+
+/**
+ * Defines a differentiable function from a forward computation and a backward rule.
+ *
+ * @example
+ * // A straight-through estimator: sign(x) forward, the gradient of hard tanh backward.
+ * const signSte = customFunction({
+ *   name: 'signSte',
+ *   forward: (x) => gt(x, 0).mul(2).sub(1),
+ *   backward: (g, { inputs: [x] }) => [g.mul(le(abs(x!), 1))],
+ * });
+ * signSte(randn([8], { requiresGrad: true })).sum().backward();
+ */
+export function customFunction<Saved = undefined>(definition: CustomFunctionDefinition<Saved>): (...inputs: Tensor[]) => Tensor {
+  if (typeof definition !== 'object' || definition === null) throw new ArgumentError(`customFunction: expected { name, forward, backward }, got ${describeValue(definition)}`);
+  const { name, forward, backward } = definition;
+  if (typeof name !== 'string' || name === '') throw new ArgumentError(`customFunction: name must be a non-empty string, got ${describeValue(name)}`);
+  if (typeof forward !== 'function' || typeof backward !== 'function') throw new ArgumentError(`customFunction ${name}: forward and backward must be functions`);
+  return (...inputs: Tensor[]): Tensor => {
+    inputs.forEach((x, i) => {
+      if (!(x instanceof Tensor)) throw new ArgumentError(`${name}: input ${i} must be a Tensor, got ${describeValue(x)}`);
+      if (x.released) throw x.releasedError();
+    });
+    const produced = noGrad(() => forward(...inputs));
+    const { output, saved } = produced instanceof Tensor ? { output: produced, saved: undefined as Saved } : (produced ?? {}) as { output?: unknown; saved: Saved };
+    if (!(output instanceof Tensor)) throw new ArgumentError(`${name}: forward must return a Tensor or { output, saved }, got ${describeValue(produced)}`);
+    // The node is recorded on the output: an input returned as is gets a copy of its own.
+    const result = inputs.includes(output) ? noGrad(() => clone(output)) : output;
+    // Saved tensors the forward made are results like any operation's (released with the step or
+    // the enclosing tidy at the latest) and go as soon as the graph is freed; inputs, the output and
+    // kept tensors (parameters, say) are not the function's to release.
+    const made = savedTensors(saved).filter((t) => !inputs.includes(t) && t !== output && t !== result && !t.kept);
+    const state: CustomSaved = {
+      name, backward: backward as CustomSaved['backward'], saved,
+      release: () => {
+        for (const t of made) t.dispose();
+      },
+    };
+    return record('custom', inputs, result, state);
+  };
+}
