@@ -16,7 +16,7 @@ export { tidy } from './tensor/lifetime.js';
 export { noGrad, enableGrad, isGradEnabled, PRIMITIVES, type PrimitiveName } from './autograd/graph.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
 export { customFunction, type CustomFunctionDefinition, type CustomBackwardContext } from './autograd/custom-function.js';
-export { grad, valueAndGrad, vjp } from './autograd/functional.js';
+export { grad, valueAndGrad, vjp, type Differentiable } from './autograd/functional.js';
 export type { BackwardOptions } from './autograd/backward.js';
 
 export {

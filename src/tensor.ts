@@ -19,9 +19,22 @@ import * as linalg from './ops/matmul.js';
 import * as composite from './ops/composite.js';
 import * as inPlace from './ops/in-place.js';
 
+/** An operand of elementwise operations: a tensor, or a number broadcast against the other operand. */
 export type TensorLike = Tensor | number;
+/** Nested arrays of numbers, as tensor() takes them: [[1, 2], [3, 4]] is a 2 x 2 tensor. */
 export type NestedArray = number | NestedArray[];
 
+/**
+ * An n-dimensional array of float32 or float64 values in WebAssembly memory, with reverse-mode
+ * autodiff: operations on tensors that require gradients are recorded, and backward() computes the
+ * gradients of their leaves. Storage is released by dispose(), the end of an enclosing tidy(), the
+ * lifetime rules for operation results, or garbage collection (README "Memory").
+ *
+ * @example
+ * const w = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * w.matmul(tensor([1, 1])).square().sum().backward();
+ * w.grad!.toArray();   // Float32Array [6, 6, 14, 14]
+ */
 export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: Dtype;

@@ -13,6 +13,7 @@ import { add, clone } from '../ops/elementwise.js';
 import { sumToShape } from '../ops/reduce.js';
 import { full } from '../tensor/creation.js';
 
+/** Options of Tensor.backward: keep the graph for another pass, or record the gradients' own graph. */
 export interface BackwardOptions {
   /** Keep the graph so backward() can run through it again. */
   retainGraph?: boolean;

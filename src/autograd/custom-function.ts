@@ -26,6 +26,7 @@ export interface CustomBackwardContext<Saved> {
   needs(i: number): boolean;
 }
 
+/** What customFunction needs: a name, a forward computation and its backward rule. */
 export interface CustomFunctionDefinition<Saved> {
   /** A name for errors. */
   name: string;

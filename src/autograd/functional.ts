@@ -10,7 +10,8 @@ import { zerosLike } from '../tensor/creation.js';
 import { detach } from '../ops/movement.js';
 import { enableGrad } from './graph.js';
 
-type Differentiable = (...inputs: Tensor[]) => Tensor;
+/** A function of tensors returning a tensor, as grad, valueAndGrad and vjp differentiate it. */
+export type Differentiable = (...inputs: Tensor[]) => Tensor;
 
 function checkFunction(op: string, f: unknown): void {
   if (typeof f !== 'function') throw new ArgumentError(`${op}: expected a function of tensors, got ${describeValue(f)}`);

@@ -13,6 +13,7 @@ import { sum } from '../ops/reduce.js';
 import { randomTensor } from '../tensor/creation.js';
 import { PRIMITIVES, noGrad, type PrimitiveName } from './graph.js';
 
+/** Tolerances and the difference step of gradcheck. */
 export interface GradcheckOptions {
   /** Step of the central difference (default 1e-6). */
   eps?: number;
@@ -27,6 +28,7 @@ export interface GradcheckOptions {
   throwOnFailure?: boolean;
 }
 
+/** The outcome of gradcheck: whether every gradient matched, the largest errors and where, the primitives exercised. */
 export interface GradcheckResult {
   ok: boolean;
   maxAbsError: number;

@@ -17,6 +17,7 @@ export const PRIMITIVES = [
   'conv2d', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d',
   'custom',
 ] as const;
+/** The name of a differentiable primitive (an entry of the backward table). */
 export type PrimitiveName = (typeof PRIMITIVES)[number];
 
 export class Node {
@@ -49,6 +50,12 @@ export class Node {
 
 let gradEnabled = true;
 
+/**
+ * Whether operations are recorded for backward() now (false inside noGrad).
+ *
+ * @example
+ * noGrad(() => isGradEnabled());   // false
+ */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }
@@ -79,7 +86,12 @@ export function noGrad<T>(fn: () => T): T {
   return withGradMode(false, fn);
 }
 
-/** Runs fn with recording on, even inside noGrad. */
+/**
+ * Runs fn with recording on, even inside noGrad.
+ *
+ * @example
+ * noGrad(() => enableGrad(() => mul(w, 2)));   // recorded despite the outer noGrad
+ */
 export function enableGrad<T>(fn: () => T): T {
   return withGradMode(true, fn);
 }

@@ -27,6 +27,7 @@ const MAX_BEST_FIT_SCAN = 16;
 const SMALL_LIMIT = 4096;
 const SMALL_BINS = SMALL_LIMIT / ALIGNMENT;
 
+/** What memoryStats() reports about the kernel module's linear memory. */
 export interface AllocatorStats {
   /** Bytes in live blocks (after rounding up to the alignment). */
   bytesInUse: number;

@@ -34,12 +34,22 @@ export async function initEngine(optionsIn: { build?: KernelBuildChoice } = {}):
   return engine;
 }
 
-/** Which kernel build the engine runs ('relaxed' or 'simd'). */
+/**
+ * Which kernel build the engine runs ('relaxed' or 'simd').
+ *
+ * @example
+ * engineBuild();   // 'relaxed' where relaxed SIMD is enabled, else 'simd'
+ */
 export function engineBuild(): string {
   return kernels().build;
 }
 
-/** Allocator counters of the engine's memory: bytes in use, peak, live blocks, free bytes, memory size. */
+/**
+ * Allocator counters of the engine's memory: bytes in use, peak, live blocks, free bytes, memory size.
+ *
+ * @example
+ * const { bytesInUse, peakBytesInUse } = memoryStats();
+ */
 export function memoryStats(): AllocatorStats {
   return kernels().stats();
 }

@@ -13,7 +13,9 @@ import { RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './kernel-binaries.generat
 import { checkKernelExports, type KernelExports } from './kernel-exports.js';
 import { ArgumentError } from '../errors.js';
 
+/** A kernel build: plain 128-bit SIMD, or relaxed SIMD (fused multiply-add where the engine has it). */
 export type KernelBuild = 'simd' | 'relaxed';
+/** A build to load, or 'auto': relaxed SIMD when the engine supports it, plain SIMD otherwise. */
 export type KernelBuildChoice = KernelBuild | 'auto';
 
 /** The highest tensor rank a kernel descriptor holds. */
@@ -58,13 +60,23 @@ export function kernelBinary(build: KernelBuild): Uint8Array<ArrayBuffer> {
 
 let relaxedValid: boolean | undefined;
 
-/** Whether this JavaScript engine accepts the relaxed-SIMD build. */
+/**
+ * Whether this JavaScript engine accepts the relaxed-SIMD build.
+ *
+ * @example
+ * await initEngine({ build: relaxedSimdSupported() ? 'relaxed' : 'simd' });
+ */
 export function relaxedSimdSupported(): boolean {
   if (relaxedValid === undefined) relaxedValid = WebAssembly.validate(kernelBinary('relaxed'));
   return relaxedValid;
 }
 
-/** Whether this JavaScript engine accepts WebAssembly SIMD at all. */
+/**
+ * Whether this JavaScript engine accepts WebAssembly SIMD at all.
+ *
+ * @example
+ * if (!simdSupported()) throw new Error('this JavaScript engine lacks WebAssembly SIMD');
+ */
 export function simdSupported(): boolean {
   return WebAssembly.validate(kernelBinary('simd'));
 }
@@ -83,8 +95,15 @@ function resolveBuild(choice: KernelBuildChoice): KernelBuild {
   return choice;
 }
 
-/** One instance of the kernel module: its exports, its memory, and the allocator over it. */
+/**
+ * One instance of the kernel module: its exports, its memory, and the allocator over it.
+ *
+ * @example
+ * const module = await KernelModule.load('simd');   // a separate instance with its own memory
+ * module.stats().memoryBytes;
+ */
 export class KernelModule {
+  /** @internal The allocator over this module's memory (the engine's own business). */
   readonly allocator: Allocator;
   private f32View: Float32Array;
   private f64View: Float64Array;
@@ -95,6 +114,7 @@ export class KernelModule {
 
   private constructor(
     readonly build: KernelBuild,
+    /** @internal The raw kernel exports (pointers into this module's memory; no checks). */
     readonly kernels: KernelExports,
   ) {
     const memory = kernels.memory;

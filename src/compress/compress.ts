@@ -19,8 +19,19 @@ import { AdtnWeight, LowRankWeight, TTWeight, standardDeviation } from './genera
 import { SharedAdtn } from './shared-adtn.js';
 import { fitGenerator, relativeError, type FitGeneratorOptions, type FitGeneratorResult } from './fit.js';
 
+/** A way to generate a weight: 'adtn' (a deep circuit of 2-site gates), 'lowrank' (W = U·V) or 'tt' (TT-matrix). */
 export type CompressionMethod = 'adtn' | 'lowrank' | 'tt';
+/**
+ * How a generator starts: 'fit' (trained to reproduce the pretrained weight), 'svd' (truncated SVD or
+ * TT-SVD of it; not for adtn) or 'random'.
+ */
 export type CompressionInit = 'fit' | 'svd' | 'random';
+/**
+ * Every CompressionMethod, in the order error messages list them.
+ *
+ * @example
+ * COMPRESSION_METHODS.join(', ');   // 'adtn, lowrank, tt'
+ */
 export const COMPRESSION_METHODS: readonly CompressionMethod[] = ['adtn', 'lowrank', 'tt'];
 
 /** How to compress a layer: the method, its size knobs, and the initialisation. */
@@ -65,7 +76,12 @@ export interface CompressionSpec {
   shared?: boolean | readonly string[];
 }
 
-/** The Linear or Conv2d layer at a dotted path, e.g. 'fc1' or 'features.0'. */
+/**
+ * The Linear or Conv2d layer at a dotted path, e.g. 'fc1' or 'features.0'.
+ *
+ * @example
+ * findLayer(fc2(), 'fc1').weightShape;   // [1024, 784]
+ */
 export function findLayer(model: Module, name: string): WeightedLayer {
   const modules = new Map(model.namedModules());
   const found = modules.get(name);
@@ -75,12 +91,23 @@ export function findLayer(model: Module, name: string): WeightedLayer {
   throw new ArgumentError(`compress: ${JSON.stringify(name)} is a ${found.constructor.name}, not a Linear or Conv2d layer; layers with weights: ${available.join(', ')}`);
 }
 
-/** Dotted names of every Linear and Conv2d layer. */
+/**
+ * Dotted names of every Linear and Conv2d layer.
+ *
+ * @example
+ * weightedLayerNames(lenet5());   // ['conv1', 'conv2', 'fc1', 'fc2', 'fc3']
+ */
 export function weightedLayerNames(model: Module): string[] {
   return model.namedModules().filter(([, m]) => m instanceof WeightedLayer).map(([n]) => n);
 }
 
-/** The ADTN layout a spec asks for, for a weight of this shape ('image' resolved to groups of axes). */
+/**
+ * The ADTN layout a spec asks for, for a weight of this shape ('image' resolved to groups of axes).
+ *
+ * @example
+ * adtnLayoutFor([6, 1, 5, 5], { layout: 'image' });                           // [[6], [1], [5, 5]]
+ * adtnLayoutFor([1024, 784], { layout: 'image', image: [1, 28, 28] });   // [[1024], [28, 28]]
+ */
 export function adtnLayoutFor(shape: readonly number[], spec: Pick<CompressionSpec, 'layout' | 'image'>): AdtnOptions['layout'] {
   if (spec.layout !== 'image') return spec.layout;
   if (shape.length === 4) return [[shape[0]!], [shape[1]!], [shape[2]!, shape[3]!]];
@@ -128,7 +155,13 @@ function spreadOf(w: Tensor): number {
   return noGrad(() => tidy(() => standardDeviation(w.toArray())));
 }
 
-/** Makes (but does not install) the generator a spec asks for, for a weight of this shape. */
+/**
+ * Makes (but does not install) the generator a spec asks for, for a weight of this shape.
+ *
+ * @example
+ * makeGenerator([1024, 784], { method: 'adtn', depth: 8, init: 'random' });   // an AdtnWeight
+ * makeGenerator([1024, 784], { method: 'lowrank', rank: 4 }, { pretrained });   // SVD start
+ */
 export function makeGenerator(shape: readonly number[], spec: CompressionSpec, optionsIn: { dtype?: Tensor['dtype']; pretrained?: Tensor } = {}): WeightGenerator {
   const options = optionsObject('makeGenerator', optionsIn);
   const init = spec.init ?? (spec.method === 'adtn' ? 'fit' : 'svd');
@@ -157,11 +190,15 @@ export function makeGenerator(shape: readonly number[], spec: CompressionSpec, o
   }
 }
 
+/** What compressLayer and compressLayers did to one layer: method, start, and parameters before and after. */
 export interface LayerCompression {
+  /** Dotted name of the layer, e.g. 'fc1'. */
   layer: string;
   method: CompressionMethod;
   init: CompressionInit;
+  /** Entries of the dense weight replaced. */
   denseParameters: number;
+  /** Parameters of the generator (a shared circuit's gates are counted with its first layer). */
   compressedParameters: number;
   /** Result of the 'fit' initialisation. */
   fit?: FitGeneratorResult;
@@ -279,6 +316,10 @@ export function compressLayers(model: Module, names: readonly string[], spec: Co
 /**
  * Rebuilds the generators a checkpoint records (layer -> spec), with random parameters to be
  * overwritten by the saved state; layers that share one ADTN get one shared circuit.
+ *
+ * @example
+ * rebuildCompression(model, Object.fromEntries(reports.map((r) => [r.layer, r.rebuildSpec])));
+ * model.loadStateDict(savedState);
  */
 export function rebuildCompression(model: Module, compression: Readonly<Record<string, CompressionSpec>>): void {
   const done = new Set<string>();
@@ -300,8 +341,11 @@ export function rebuildCompression(model: Module, compression: Readonly<Record<s
   }
 }
 
+/** One Linear or Conv2d layer of a ParameterReport. */
 export interface LayerParameters {
+  /** Dotted name of the layer. */
   layer: string;
+  /** The layer's class name, 'Linear' or 'Conv2d'. */
   kind: string;
   /** 'dense' or the generator's method. */
   method: string;
@@ -310,9 +354,11 @@ export interface LayerParameters {
   denseWeight: number;
   /** Parameters that make the weight now (the dense size, or the generator's). */
   weightParameters: number;
+  /** Entries of the bias (0 without one). */
   bias: number;
 }
 
+/** Parameter counts of a model, per layer and in total, dense and as compressed (see parameterReport). */
 export interface ParameterReport {
   layers: LayerParameters[];
   /** Parameters of the model with every weight dense. */
@@ -328,7 +374,12 @@ export interface ParameterReport {
   modelRatio: number;
 }
 
-/** Parameters per Linear/Conv2d layer and in total, before (dense) and after compression. */
+/**
+ * Parameters per Linear/Conv2d layer and in total, before (dense) and after compression.
+ *
+ * @example
+ * const { total, denseTotal, modelRatio } = parameterReport(model);   // modelRatio = denseTotal / total
+ */
 export function parameterReport(model: Module): ParameterReport {
   const layers: LayerParameters[] = [];
   let compressedDense = 0;

@@ -9,25 +9,38 @@ import { tidy } from '../tensor/lifetime.js';
 import { Adam } from '../nn/optim/adam.js';
 import type { WeightGenerator } from '../nn/weight-generator.js';
 
+/** Options of fitGenerator: the step limit, Adam's learning rate, the stopping rules and a progress hook. */
 export interface FitGeneratorOptions {
+  /** Maximum number of Adam steps (default 500). */
   steps?: number;
+  /** Adam's learning rate (default 1e-2). */
   lr?: number;
   /** Stop when the relative error |G - W| / |W| falls below this (default 1e-3). */
   tolerance?: number;
   /** Stop after this many steps without a 1% improvement of the best error (default 100). */
   patience?: number;
+  /** Called after every step with the step number (from 1) and the relative error. */
   onProgress?: (step: number, relativeError: number) => void;
 }
 
+/** The outcome of fitGenerator: the steps taken, the relative error before and after, and why it stopped. */
 export interface FitGeneratorResult {
+  /** Adam steps taken. */
   steps: number;
   /** |G - W| / |W| at the end. */
   relativeError: number;
+  /** |G - W| / |W| before the first step. */
   initialError: number;
+  /** What ended the fit: the tolerance reached, no 1% improvement for `patience` steps, or the step limit. */
   stoppedBy: 'tolerance' | 'patience' | 'steps';
 }
 
-/** |G - W|_F / |W|_F for a generator and a target weight of the same shape. */
+/**
+ * |G - W|_F / |W|_F for a generator and a target weight of the same shape.
+ *
+ * @example
+ * relativeError(new LowRankWeight([1024, 784], 16, { init: pretrained }), pretrained);   // error of the rank-16 SVD
+ */
 export function relativeError(generator: WeightGenerator, target: Tensor): number {
   return noGrad(() => tidy(() => Math.sqrt(generator.generate().sub(target).square().sum().item() / target.square().sum().item())));
 }

@@ -18,7 +18,12 @@ import { randomizedSvd } from '../tn/linalg/randomized-svd.js';
 import { WeightGenerator } from '../nn/weight-generator.js';
 import type { Parameter } from '../nn/module.js';
 
-/** A weight shape read as a matrix [rows, cols] (rows = first axis). */
+/**
+ * A weight shape read as a matrix [rows, cols] (rows = first axis).
+ *
+ * @example
+ * matrixShape('LowRankWeight', [64, 3, 5, 5]);   // [64, 75]; the first argument names the caller in errors
+ */
 export function matrixShape(operation: string, shape: readonly number[]): [number, number] {
   if (!Array.isArray(shape) || shape.length < 2 || shape.some((s) => !Number.isInteger(s) || s < 1)) {
     throw new ShapeError(`${operation}: the weight shape must be at least 2 positive integers, got ${Array.isArray(shape) ? formatShape(shape) : String(shape)}`);
@@ -92,6 +97,7 @@ export function standardDeviation(values: ArrayLike<number>): number {
   return Math.sqrt(squares / values.length);
 }
 
+/** Options of LowRankWeight: seeded random factors (Kaiming scale), or the truncated SVD of a pretrained weight. */
 export interface LowRankWeightOptions {
   seed?: number;
   dtype?: Dtype;
@@ -152,7 +158,13 @@ export class LowRankWeight extends WeightGenerator {
   }
 }
 
-/** Factors n into `count` factors as balanced as possible (factors of 1 allowed), ascending. */
+/**
+ * Factors n into `count` factors as balanced as possible (factors of 1 allowed), ascending.
+ *
+ * @example
+ * balancedFactors(784, 3);    // [7, 8, 14]
+ * balancedFactors(1024, 3);   // [8, 8, 16]
+ */
 export function balancedFactors(n: number, count: number): number[] {
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(count) || count < 1) throw new ArgumentError(`balancedFactors: need positive integers, got ${n}, ${count}`);
   const primes: number[] = [];
@@ -169,6 +181,7 @@ export function balancedFactors(n: number, count: number): number[] {
   return factors.sort((a, b) => a - b);
 }
 
+/** Options of TTWeight: the number of cores, the TT ranks, and a random start or the TT-SVD of a pretrained weight. */
 export interface TTWeightOptions {
   /** Number of cores (default 3). */
   cores?: number;

@@ -108,6 +108,10 @@ export class SharedAdtn extends Module {
  * One layer's weight from a SharedAdtn: its slice of the shared output times its own learned
  * scale (parameter weight.scale, or weight.logScale with normalised gates; the shared gates
  * appear as weight.shared.gates under the first layer that holds them).
+ *
+ * @example
+ * const part = shared.part(1);   // an AdtnPart of a SharedAdtn; not built directly
+ * part.generate();               // [10, 1024]: its slice of the shared output times part.scale
  */
 export class AdtnPart extends WeightGenerator {
   readonly method = 'adtn';

@@ -5,11 +5,18 @@
 import { ArgumentError, DataFormatError, describeValue, optionsObject } from '../errors.js';
 import type { ImageDataset } from './dataset.js';
 
+/** The CIFAR binary format: 'cifar10' (one label byte per record) or 'cifar100' (a coarse and a fine label byte). */
 export type CifarVariant = 'cifar10' | 'cifar100';
 
 const PIXELS = 3 * 32 * 32;
 
-/** Parses one CIFAR binary file; CIFAR-100 yields the fine labels (or the coarse ones on request). */
+/**
+ * Parses one CIFAR binary file; CIFAR-100 yields the fine labels (or the coarse ones on request).
+ *
+ * @example
+ * const batch1 = parseCifar(readFileSync('data_batch_1.bin'), 'cifar10', 'data_batch_1.bin');   // 10,000 images
+ * parseCifar(readFileSync('train.bin'), 'cifar100', 'train.bin', { coarse: true });        // 20 classes
+ */
 export function parseCifar(bytes: Uint8Array, variant: CifarVariant, source = 'CIFAR data', optionsIn: { coarse?: boolean } = {}): ImageDataset {
   const options = optionsObject('parseCifar', optionsIn);
   if (!(bytes instanceof Uint8Array)) throw new ArgumentError(`parseCifar: expected the file's bytes as a Uint8Array, got ${describeValue(bytes)}`);

@@ -13,29 +13,41 @@ import { bytesPerElement, parseDtype, type Dtype } from '../tensor/dtype.js';
 import { RandomGenerator } from '../tensor/random.js';
 import { checkDataset, type ImageDataset } from './dataset.js';
 
+/** Options of DataLoader: batching, seeded shuffling, per-channel normalisation, dtype and shift augmentation. */
 export interface DataLoaderOptions {
+  /** Samples per batch (the last batch may be smaller). */
   batchSize: number;
+  /** A new permutation of the samples each epoch (default false: the data set's order). */
   shuffle?: boolean;
+  /** Seed of the shuffling and the shifts (default 0). */
   seed?: number;
   /** Drop a last batch smaller than batchSize. */
   dropLast?: boolean;
   /** Per-channel mean and standard deviation of the [0, 1] scaled pixels (default 0 and 1). */
   mean?: readonly number[];
   std?: readonly number[];
+  /** Dtype of the batch tensors (default 'float32'). */
   dtype?: Dtype;
   /** Random translation by up to this many pixels along each axis (default 0: none). */
   shift?: number;
 }
 
+/** One batch of a DataLoader: the normalised samples as a tensor, their labels, and the batch's index. */
 export interface Batch {
   /** [batch, ...sample shape] */
   x: Tensor;
+  /** The class of each sample. */
   y: Int32Array;
   /** Index of the batch within the epoch. */
   index: number;
 }
 
 /**
+ * Batches of an in-memory ImageDataset as tensors: pixels become (byte/255 - mean_c) / std_c per
+ * channel, the order is a seeded permutation per epoch when `shuffle` is set, and images may be
+ * shifted at random by up to `shift` pixels (augmentation, for training). Each batch's x is an
+ * operation result: dispose it (or let the enclosing tidy release it) after the step.
+ *
  * @example
  * const loader = new DataLoader(mnist.train, { batchSize: 64, shuffle: true, seed: 1, mean: [0.1307], std: [0.3081] });
  * for (const { x, y } of loader) { ... }

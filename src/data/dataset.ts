@@ -3,16 +3,25 @@
 import { ArgumentError, DataFormatError, describeValue } from '../errors.js';
 import { parseIdx } from './idx.js';
 
+/** An image classification data set in memory: pixel bytes 0..255, one integer label per sample. */
 export interface ImageDataset {
   /** count x Π shape unsigned bytes, sample-major. */
   images: Uint8Array;
+  /** The class of each sample, 0..classes - 1. */
   labels: Int32Array;
   /** Shape of one sample, e.g. [1, 28, 28] or [3, 32, 32]. */
   shape: number[];
+  /** Number of classes. */
   classes: number;
 }
 
-/** Combines IDX image and label files into a data set (labels must be 0..9 bytes and counts must agree). */
+/**
+ * Combines IDX image and label files into a data set (labels must be 0..9 bytes and counts must agree).
+ *
+ * @example
+ * const train = idxDataset(readFileSync('train-images-idx3-ubyte'), readFileSync('train-labels-idx1-ubyte'));
+ * train.shape;   // [1, 28, 28]
+ */
 export function idxDataset(imageBytes: Uint8Array, labelBytes: Uint8Array, sources: [string, string] = ['images', 'labels']): ImageDataset {
   const images = parseIdx(imageBytes, sources[0]);
   const labels = parseIdx(labelBytes, sources[1]);
@@ -32,7 +41,6 @@ export function idxDataset(imageBytes: Uint8Array, labelBytes: Uint8Array, sourc
   return { images: images.data, labels: out, shape: [1, images.shape[1]!, images.shape[2]!], classes };
 }
 
-/** The first `count` samples (or samples [start, start + count)). */
 /** Refuses anything but an ImageDataset (images as bytes, integer labels, a sample shape), naming the operation. */
 export function checkDataset(op: string, data: ImageDataset): void {
   const d = data as Partial<ImageDataset> | null;
@@ -45,6 +53,14 @@ export function checkDataset(op: string, data: ImageDataset): void {
   if (!Number.isInteger(d.classes) || d.classes! < 1) throw new ArgumentError(`${op}: the data set's class count must be a positive integer, got ${describeValue(d.classes)}`);
 }
 
+/**
+ * The first `count` samples (or samples [start, start + count)), copied into a new data set;
+ * throws ArgumentError when the range is not within the data set.
+ *
+ * @example
+ * const small = subset(mnist.train, 2000);          // the first 2000 samples
+ * const heldOut = subset(mnist.train, 5000, 55000);  // the last 5000 of 60,000
+ */
 export function subset(data: ImageDataset, count: number, start = 0): ImageDataset {
   checkDataset('subset', data);
   const n = data.labels.length;

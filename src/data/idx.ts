@@ -5,6 +5,7 @@
 
 import { ArgumentError, DataFormatError, describeValue } from '../errors.js';
 
+/** The contents of an IDX file: its dimensions and its data, row-major. */
 export interface IdxArray {
   shape: number[];
   /** Unsigned bytes for type 0x08 (the MNIST files); other types are converted to float64. */
@@ -36,7 +37,12 @@ export function idxDeclaredBytes(prefix: Uint8Array): number | null {
   return 4 + 4 * rank + size;
 }
 
-/** Parses IDX bytes; `source` names the file in errors. */
+/**
+ * Parses IDX bytes; `source` names the file in errors.
+ *
+ * @example
+ * const { shape, data } = parseIdx(readFileSync('train-images-idx3-ubyte'), 'train-images');   // [60000, 28, 28]
+ */
 export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
   const fail = (message: string): never => {
     throw new DataFormatError(`IDX: ${source}: ${message}`);
@@ -67,7 +73,13 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
   return { shape, data: out };
 }
 
-/** Builds IDX bytes (for tests and tools). */
+/**
+ * Builds IDX bytes (for tests and tools).
+ *
+ * @example
+ * const bytes = encodeIdx([2, 2], new Uint8Array([0, 64, 128, 255]));
+ * parseIdx(bytes).shape;   // [2, 2]
+ */
 export function encodeIdx(shape: readonly number[], data: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + 4 * shape.length + data.length);
   out[2] = 0x08;

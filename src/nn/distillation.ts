@@ -13,6 +13,7 @@ import { add, div, mul } from '../ops/elementwise.js';
 import { Module } from './module.js';
 import type { LossFunction } from './training.js';
 
+/** Options of distillationLoss: the softening temperature and the weight of the teacher's soft targets. */
 export interface DistillationOptions {
   /** Softening temperature T (default 4). */
   temperature?: number;

@@ -13,6 +13,7 @@ import { rand, randn } from '../tensor/creation.js';
 import { checkShape } from '../tensor/shape.js';
 import type { Dtype } from '../tensor/dtype.js';
 
+/** Options of the weight initialisers: seed, dtype, gain and (for Kaiming) the fan that sets the scale. */
 export interface InitOptions {
   seed?: number;
   dtype?: Dtype;
@@ -22,7 +23,13 @@ export interface InitOptions {
   mode?: 'fanIn' | 'fanOut';
 }
 
-/** [fanIn, fanOut] of a weight shape. */
+/**
+ * [fanIn, fanOut] of a weight shape.
+ *
+ * @example
+ * fans([10, 784]);      // [784, 10]
+ * fans([6, 1, 5, 5]);   // [25, 150]
+ */
 export function fans(shapeIn: readonly number[]): [number, number] {
   const shape = checkShape('init', shapeIn);
   if (shape.length < 2) throw new ArgumentError(`init: fan-in and fan-out need a weight of rank >= 2, got rank ${shape.length}`);
@@ -35,12 +42,27 @@ function uniformWithStd(shape: readonly number[], std: number, options: InitOpti
   return rand([...shape], { low: -bound, high: bound, seed: options.seed, dtype: options.dtype });
 }
 
+/**
+ * Kaiming (He) uniform weights: uniform on [-sqrt(3)·std, sqrt(3)·std) with std = gain / sqrt(fan),
+ * gain sqrt(2) and fan = fanIn by default. The shape needs rank >= 2 (see fans).
+ *
+ * @example
+ * const w = kaimingUniform([256, 784], { seed: 1 });   // std sqrt(2 / 784)
+ */
 export function kaimingUniform(shape: readonly number[], optionsIn: InitOptions = {}): Tensor {
   const options = optionsObject('kaimingUniform', optionsIn);
   const [fanIn, fanOut] = fans(shape);
   return uniformWithStd(shape, (options.gain ?? Math.SQRT2) / Math.sqrt(options.mode === 'fanOut' ? fanOut : fanIn), options);
 }
 
+/**
+ * Kaiming (He) normal weights: N(0, std²) with std = gain / sqrt(fan), gain sqrt(2) and fan = fanIn
+ * by default. The shape needs rank >= 2 (see fans).
+ *
+ * @example
+ * kaimingNormal([256, 512], { seed: 1 });                  // std sqrt(2 / 512)
+ * kaimingNormal([64, 3, 3, 3], { mode: 'fanOut', seed: 2 });   // std sqrt(2 / (64·9))
+ */
 export function kaimingNormal(shape: readonly number[], optionsIn: InitOptions = {}): Tensor {
   const options = optionsObject('kaimingNormal', optionsIn);
   const [fanIn, fanOut] = fans(shape);
@@ -48,19 +70,38 @@ export function kaimingNormal(shape: readonly number[], optionsIn: InitOptions =
   return randn([...shape], { std, seed: options.seed, dtype: options.dtype });
 }
 
+/**
+ * Xavier (Glorot) uniform weights: uniform on [-sqrt(3)·std, sqrt(3)·std) with
+ * std = gain·sqrt(2 / (fanIn + fanOut)), gain 1 by default. The shape needs rank >= 2 (see fans).
+ *
+ * @example
+ * const w = xavierUniform([300, 200], { seed: 3 });   // std sqrt(2 / 500)
+ */
 export function xavierUniform(shape: readonly number[], optionsIn: InitOptions = {}): Tensor {
   const options = optionsObject('xavierUniform', optionsIn);
   const [fanIn, fanOut] = fans(shape);
   return uniformWithStd(shape, (options.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)), options);
 }
 
+/**
+ * Xavier (Glorot) normal weights: N(0, std²) with std = gain·sqrt(2 / (fanIn + fanOut)), gain 1 by
+ * default. The shape needs rank >= 2 (see fans).
+ *
+ * @example
+ * const w = xavierNormal([84, 120], { seed: 4, dtype: 'float64' });   // std sqrt(2 / 204)
+ */
 export function xavierNormal(shape: readonly number[], optionsIn: InitOptions = {}): Tensor {
   const options = optionsObject('xavierNormal', optionsIn);
   const [fanIn, fanOut] = fans(shape);
   return randn([...shape], { std: (options.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)), seed: options.seed, dtype: options.dtype });
 }
 
-/** uniform(-1/sqrt(fanIn), 1/sqrt(fanIn)): PyTorch's default for Linear and Conv2d. */
+/**
+ * uniform(-1/sqrt(fanIn), 1/sqrt(fanIn)): PyTorch's default for Linear and Conv2d.
+ *
+ * @example
+ * const bias = defaultUniform([10], 784, { seed: 1 });   // uniform on [-1/28, 1/28)
+ */
 export function defaultUniform(shape: readonly number[], fanIn: number, optionsIn: InitOptions = {}): Tensor {
   const options = optionsObject('defaultUniform', optionsIn);
   const bound = 1 / Math.sqrt(fanIn);

@@ -4,7 +4,12 @@ import type { Tensor } from '../tensor.js';
 import { crossEntropy, mse, type Reduction } from '../ops/composite.js';
 import type { IndexInput } from '../ops/indexing.js';
 
-/** Cross entropy of logits [N, C] against integer labels or target probabilities. */
+/**
+ * Cross entropy of logits [N, C] against integer labels or target probabilities.
+ *
+ * @example
+ * const loss = new CrossEntropyLoss().forward(model.forward(images), labels);   // mean over the batch
+ */
 export class CrossEntropyLoss {
   constructor(readonly reduction: Reduction = 'mean') {}
 
@@ -13,7 +18,13 @@ export class CrossEntropyLoss {
   }
 }
 
-/** Mean squared error. */
+/**
+ * Mean squared error.
+ *
+ * @example
+ * new MSELoss().forward(prediction, target);          // mean over all elements
+ * new MSELoss('sum').forward(prediction, target);
+ */
 export class MSELoss {
   constructor(readonly reduction: Reduction = 'mean') {}
 

@@ -24,6 +24,14 @@ export class Parameter extends Tensor {
   }
 }
 
+/**
+ * The base of layers and models: owns named parameters, buffers and child modules (dotted names as
+ * in a PyTorch state dict) and a training / evaluation mode; subclasses implement forward().
+ *
+ * @example
+ * class Double extends Module { forward(x: Tensor): Tensor { return x.mul(2); } }
+ * model.eval(); model.numParameters();
+ */
 export abstract class Module {
   /** Training mode (dropout active, batch statistics) or evaluation mode. */
   training = true;

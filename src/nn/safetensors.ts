@@ -18,13 +18,19 @@ const MAX_HEADER_BYTES = 100_000_000;
 const SAFETENSORS_DTYPES: Record<Dtype, string> = { float32: 'F32', float64: 'F64' };
 const BYTES: Record<string, number> = { F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1, U16: 2, U32: 4, U64: 8, F8_E4M3: 1, F8_E5M2: 1 };
 
+/** One tensor of a parsed safetensors file: its dtype, shape and row-major data. */
 export interface SafetensorsEntry {
   dtype: Dtype;
   shape: number[];
   data: Float32Array | Float64Array;
 }
 
-/** Serialises named tensors (and string metadata) to safetensors bytes. */
+/**
+ * Serialises named tensors (and string metadata) to safetensors bytes.
+ *
+ * @example
+ * writeFileSync('model.safetensors', serializeSafetensors(model.stateDict(), { model: 'lenet5' }));
+ */
 export function serializeSafetensors(tensors: ReadonlyMap<string, Tensor> | Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
   const map: ReadonlyMap<string, Tensor> = tensors instanceof Map ? tensors : new Map(Object.entries(tensors as Record<string, Tensor>));
   const entries = [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -66,7 +72,13 @@ export function serializeSafetensors(tensors: ReadonlyMap<string, Tensor> | Reco
   return out;
 }
 
-/** Parses and validates safetensors bytes; `source` names the file in errors. */
+/**
+ * Parses and validates safetensors bytes; `source` names the file in errors.
+ *
+ * @example
+ * const { tensors, metadata } = parseSafetensors(readFileSync('model.safetensors'), 'model.safetensors');
+ * tensors.get('0.weight')?.shape;   // e.g. [256, 784]
+ */
 export function parseSafetensors(bytes: Uint8Array, source = 'safetensors data'): { tensors: Map<string, SafetensorsEntry>; metadata: Record<string, string> } {
   const fail = (message: string): never => {
     throw new DataFormatError(`safetensors: ${source}: ${message}`);
@@ -137,7 +149,12 @@ export function parseSafetensors(bytes: Uint8Array, source = 'safetensors data')
   return { tensors, metadata };
 }
 
-/** Tensors (owned by the caller) from parsed safetensors entries. */
+/**
+ * Tensors (owned by the caller) from parsed safetensors entries.
+ *
+ * @example
+ * model.loadStateDict(tensorsFromSafetensors(parseSafetensors(bytes).tensors));
+ */
 export function tensorsFromSafetensors(entries: ReadonlyMap<string, SafetensorsEntry>): Map<string, Tensor> {
   return new Map([...entries].map(([name, e]) => [name, tensor(e.data, { shape: e.shape, dtype: e.dtype })]));
 }

@@ -13,36 +13,55 @@ import type { LRSchedule } from './optim/schedules.js';
 /** A training loss of the logits, the labels and (for losses that need them, e.g. distillation) the inputs. */
 export type LossFunction = (logits: Tensor, labels: Int32Array, inputs?: Tensor) => Tensor;
 
+/** Progress of one training batch, passed to FitOptions.onBatch. */
 export interface BatchReport {
+  /** Epoch number, from 1. */
   epoch: number;
+  /** Batch number within the epoch, from 1 to `batches`. */
   batch: number;
   batches: number;
+  /** The batch's loss. */
   loss: number;
+  /** Fraction of the batch classified correctly. */
   accuracy: number;
 }
 
+/** Summary of one training epoch: returned by fit (one per epoch) and passed to FitOptions.onEpoch. */
 export interface EpochReport {
+  /** Epoch number, from 1. */
   epoch: number;
+  /** Mean training loss per sample over the epoch. */
   loss: number;
+  /** Fraction of the training samples classified correctly during the epoch. */
   accuracy: number;
+  /** Wall-clock seconds of the training pass (validation not included). */
   seconds: number;
+  /** The evaluation on FitOptions.validation after the epoch, when given. */
   validation?: EvaluationReport;
 }
 
+/** Loss and accuracy of a model on a data set, as evaluate returns them. */
 export interface EvaluationReport {
+  /** Mean loss per sample. */
   loss: number;
+  /** Fraction of the samples classified correctly. */
   accuracy: number;
+  /** Number of samples evaluated. */
   count: number;
 }
 
+/** Options of fit: the number of epochs, the loss, a schedule, validation data and progress hooks. */
 export interface FitOptions {
   epochs: number;
+  /** Default: cross-entropy of the logits and the labels. */
   loss?: LossFunction;
   /** Stepped once per epoch. */
   schedule?: LRSchedule;
   /** Evaluated after every epoch. */
   validation?: DataLoader;
+  /** Called after every batch. */
   onBatch?: (report: BatchReport) => void;
+  /** Called, and awaited, after every epoch. */
   onEpoch?: (report: EpochReport) => void | Promise<void>;
 }
 
@@ -53,7 +72,12 @@ function correct(logits: Tensor, labels: Int32Array): number {
   return n;
 }
 
-/** Loss and accuracy of a model on a data set (evaluation mode, no gradients). */
+/**
+ * Loss and accuracy of a model on a data set (evaluation mode, no gradients).
+ *
+ * @example
+ * const { loss, accuracy, count } = evaluate(model, testLoader);   // mean cross-entropy per sample
+ */
 export function evaluate(model: Module, loader: DataLoader, loss: LossFunction = (z, y) => crossEntropy(z, y)): EvaluationReport {
   const wasTraining = model.training;
   model.eval();

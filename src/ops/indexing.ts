@@ -13,6 +13,7 @@ import { kernelsFor } from './kernel-set.js';
 import { operand, operandPair, scalarTensor } from './operand.js';
 import { copyForward } from './movement.js';
 
+/** Integer indices as an Int32Array, an array of numbers, or a tensor of integer values. */
 export type IndexInput = Int32Array | readonly number[] | Tensor;
 
 /** Validated indices: values in [0, limit), with the shape they came in. */
@@ -105,6 +106,10 @@ export function indexAdd(base: Tensor, axis: number, indices: Indices, src: Tens
 /**
  * take_along_axis: result[i] = x[i with axis coordinate replaced by indices[i]]. The indices
  * have x's shape except along `axis`.
+ *
+ * @example
+ * gather(tensor([10, 20, 30]), 0, [2, 0]);   // [30, 10]
+ * gather(probabilities, 1, tensor([[2], [0]]));   // [2, 1]: entry 2 of row 0, entry 0 of row 1
  */
 export function gather(x: Tensor, axis: number, indices: IndexInput): Tensor {
   const t = operand('gather', x);
@@ -147,6 +152,9 @@ export function zerosForGrad(shape: Shape, dtype: Dtype): Tensor {
 /**
  * cond ? a : b elementwise with broadcasting; cond is a tensor whose nonzero (and NaN) entries
  * count as true. Differentiable in a and b.
+ *
+ * @example
+ * where(gt(x, 0), x, 0);   // relu(x)
  */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const c = operand('where', cond, 'condition');

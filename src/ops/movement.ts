@@ -84,14 +84,24 @@ function resolveShape(op: string, x: Tensor, shape: readonly number[]): number[]
   return out;
 }
 
-/** The same elements with another shape (one entry may be -1); shares storage. */
+/**
+ * The same elements with another shape (one entry may be -1); shares storage.
+ *
+ * @example
+ * reshape(arange(6), [2, -1]);   // shape [2, 3]
+ */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const t = operand('reshape', x);
   const target = resolveShape('reshape', t, shape);
   return record('reshape', [t], reshapeView(t, target), [...t.shape]);
 }
 
-/** Merges axes startAxis..endAxis into one. */
+/**
+ * Merges axes startAxis..endAxis into one.
+ *
+ * @example
+ * flatten(x, 1);   // [N, C, H, W] -> [N, C·H·W]
+ */
 export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
   const t = operand('flatten', x);
   if (t.rank === 0) return reshape(t, [1]);
@@ -101,7 +111,13 @@ export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
   return reshape(t, [...t.shape.slice(0, s), sizeOf(t.shape.slice(s, e + 1)), ...t.shape.slice(e + 1)]);
 }
 
-/** Removes size-1 axes (all of them, or the given ones, which must have size 1). */
+/**
+ * Removes size-1 axes (all of them, or the given ones, which must have size 1).
+ *
+ * @example
+ * squeeze(zeros([1, 3, 1]));      // shape [3]
+ * squeeze(zeros([1, 3, 1]), 0);   // shape [3, 1]
+ */
 export function squeeze(x: Tensor, axes?: number | number[]): Tensor {
   const t = operand('squeeze', x);
   const drop = axes === undefined ? t.shape.map((s, d) => (s === 1 ? d : -1)).filter((d) => d >= 0) : normalizeAxes('squeeze', axes, t.rank);
@@ -111,21 +127,36 @@ export function squeeze(x: Tensor, axes?: number | number[]): Tensor {
   return reshape(t, t.shape.filter((_, d) => !drop.includes(d)));
 }
 
-/** Inserts a size-1 axis at `axis` (in the result's numbering). */
+/**
+ * Inserts a size-1 axis at `axis` (in the result's numbering).
+ *
+ * @example
+ * unsqueeze(zeros([3]), 0);   // shape [1, 3]
+ */
 export function unsqueeze(x: Tensor, axis: number): Tensor {
   const t = operand('unsqueeze', x);
   const a = normalizeAxis('unsqueeze', axis, t.rank + 1);
   return reshape(t, [...t.shape.slice(0, a), 1, ...t.shape.slice(a)]);
 }
 
-/** A view that shares x's storage, without gradient history. */
+/**
+ * A view that shares x's storage, without gradient history.
+ *
+ * @example
+ * const target = detach(prediction);   // the same values; no gradient flows back through it
+ */
 export function detach(x: Tensor): Tensor {
   return reshapeView(operand('detach', x), x.shape);
 }
 
 // --- permute ---------------------------------------------------------------------------------
 
-/** Reorders axes: result axis i is input axis axes[i]. */
+/**
+ * Reorders axes: result axis i is input axis axes[i].
+ *
+ * @example
+ * permute(zeros([2, 3, 4]), [2, 0, 1]);   // shape [4, 2, 3]
+ */
 export function permute(x: Tensor, axes: readonly number[]): Tensor {
   const t = operand('permute', x);
   if (!Array.isArray(axes) || axes.length !== t.rank) {
@@ -138,7 +169,13 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   return record('permute', [t], out, perm);
 }
 
-/** Swaps two axes. */
+/**
+ * Swaps two axes.
+ *
+ * @example
+ * transpose(zeros([2, 3]));         // shape [3, 2]
+ * transpose(zeros([2, 3, 4]), 0, 2);   // shape [4, 3, 2]
+ */
 export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
   const t = operand('transpose', x);
   if (t.rank < 2) throw new ShapeError(`transpose: needs rank >= 2, got shape ${formatShape(t.shape)}`);
@@ -152,7 +189,12 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
 
 // --- expand ----------------------------------------------------------------------------------
 
-/** Broadcasts x to `shape` (new leading axes, or size-1 axes repeated), materialised. */
+/**
+ * Broadcasts x to `shape` (new leading axes, or size-1 axes repeated), materialised.
+ *
+ * @example
+ * expand(tensor([1, 2, 3]), [4, 3]);   // the row repeated 4 times
+ */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const t = operand('expand', x);
   if (!Array.isArray(shape) || shape.length < t.rank || shape.some((s) => !Number.isInteger(s) || s < 0)) {
@@ -284,7 +326,13 @@ export function axisRangeSpec(shape: Shape, axis: number, start: number, length:
 
 // --- concat, stack, pad ------------------------------------------------------------------------
 
-/** Joins tensors along an existing axis. */
+/**
+ * Joins tensors along an existing axis.
+ *
+ * @example
+ * concat([zeros([2, 3]), ones([4, 3])]);      // shape [6, 3]
+ * concat([zeros([2, 3]), ones([2, 1])], 1);   // shape [2, 4]
+ */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new ArgumentError('concat: expected a non-empty array of tensors');
   const ts = tensors.map((x, i) => operand('concat', x, `tensor ${i}`));
@@ -309,7 +357,13 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   return record('concat', ts, out, { axis: a, sizes } satisfies ConcatSaved);
 }
 
-/** Joins tensors of one shape along a new axis. */
+/**
+ * Joins tensors of one shape along a new axis.
+ *
+ * @example
+ * stack([zeros([3]), ones([3])]);      // shape [2, 3]
+ * stack([zeros([3]), ones([3])], 1);   // shape [3, 2]
+ */
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new ArgumentError('stack: expected a non-empty array of tensors');
   const first = operand('stack', tensors[0], 'tensor 0');
@@ -336,6 +390,9 @@ export interface PadSaved {
 /**
  * Pads with a constant: widths[d] = [before, after] for each leading axis d (missing trailing
  * axes get no padding).
+ *
+ * @example
+ * pad(images, [[0, 0], [0, 0], [2, 2], [2, 2]]);   // [N, C, 28, 28] -> [N, C, 32, 32]
  */
 export function pad(x: Tensor, widths: readonly (readonly [number, number])[], value = 0): Tensor {
   const t = operand('pad', x);

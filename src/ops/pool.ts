@@ -10,6 +10,7 @@ import { kernelsFor } from './kernel-set.js';
 import { pair, type Pair } from './conv.js';
 import { operand } from './operand.js';
 
+/** Stride and zero padding of a pooling window. */
 export interface PoolOptions {
   /** Default: the kernel size. */
   stride?: Pair;
@@ -70,7 +71,12 @@ export function maxPool2d(x: Tensor, kernel: Pair, optionsIn: PoolOptions = {}):
   return result;
 }
 
-/** Average pooling. */
+/**
+ * Average pooling.
+ *
+ * @example
+ * avgPool2d(x, 3, { stride: 2, padding: 1 });   // [N, C, 32, 32] -> [N, C, 16, 16]
+ */
 export function avgPool2d(x: Tensor, kernel: Pair, optionsIn: PoolOptions & { countIncludePad?: boolean } = {}): Tensor {
   const options = optionsObject('avgPool2d', optionsIn);
   const t = operand('avgPool2d', x);
@@ -81,7 +87,12 @@ export function avgPool2d(x: Tensor, kernel: Pair, optionsIn: PoolOptions & { co
   return record('avgPool2d', [t], out, { geometry: g, include } satisfies AvgPoolSaved);
 }
 
-/** Adaptive average pooling to an output size (a number means a square). */
+/**
+ * Adaptive average pooling to an output size (a number means a square).
+ *
+ * @example
+ * adaptiveAvgPool2d(x, 1);   // global average: [N, C, H, W] -> [N, C, 1, 1]
+ */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
   const t = operand('adaptiveAvgPool2d', x);
   if (t.rank !== 4) throw new ShapeError(`adaptiveAvgPool2d: input must be [N, C, H, W], got ${formatShape(t.shape)}`);

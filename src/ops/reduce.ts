@@ -79,7 +79,13 @@ export function sum(x: Tensor, axes?: number | number[], keepdims = false): Tens
   return record('sum', [t], sumForward(t, ax, keepdims, false, 'sum'), { axes: ax, keepdims } satisfies ReduceSaved);
 }
 
-/** Mean over `axes` (all by default); the mean of nothing is NaN. */
+/**
+ * Mean over `axes` (all by default); the mean of nothing is NaN.
+ *
+ * @example
+ * mean(x);                 // scalar
+ * mean(images, [2, 3]);    // [N, C, H, W] -> [N, C]
+ */
 export function mean(x: Tensor, axes?: number | number[], keepdims = false): Tensor {
   const t = operand('mean', x);
   const ax = normalizeAxes('mean', axes, t.rank);
@@ -100,6 +106,9 @@ export interface MaxSaved extends ReduceSaved {
 /**
  * Maximum over `axes` (all by default). NaN wins. The gradient goes to the first position that
  * attains the maximum.
+ *
+ * @example
+ * max(tensor([[1, 5], [7, 2]]), 1);   // [5, 7]
  */
 export function max(x: Tensor, axes?: number | number[], keepdims = false): Tensor {
   const t = operand('max', x);
@@ -140,7 +149,12 @@ export function max(x: Tensor, axes?: number | number[], keepdims = false): Tens
   return record('max', [t], out, { axes: ax, keepdims, perm, outer, extent, inner, argmax } satisfies MaxSaved);
 }
 
-/** Index of the maximum along one axis (first on ties, NaN wins); not differentiable. */
+/**
+ * Index of the maximum along one axis (first on ties, NaN wins); not differentiable.
+ *
+ * @example
+ * argmax(logits, 1);   // Int32Array: the predicted class of each row
+ */
 export function argmax(x: Tensor, axis: number): Int32Array {
   const t = operand('argmax', x);
   const a = normalizeAxis('argmax', axis, t.rank);

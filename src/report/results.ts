@@ -3,12 +3,15 @@
 
 import { DataFormatError } from '../errors.js';
 
+/** One trained model of a comparison (dense or compressed): a row of the report table and a point of the plot. */
 export interface ResultRow {
   /** A unique name for the row, e.g. 'adtn M=8'. */
   label: string;
   /** 'dense', 'adtn', 'lowrank', 'tt'. */
   method: string;
+  /** The model's name, e.g. 'fc2' or 'vgg16 x0.25'. */
   model: string;
+  /** The data set's name, e.g. 'mnist'. */
   dataset: string;
   /** The layers that are compressed (for dense: the layers the others compress). */
   layers: string[];
@@ -16,6 +19,7 @@ export interface ResultRow {
   layerParameters: number;
   /** Dense size of those weights / layerParameters. */
   ratio: number;
+  /** Parameters of the whole model. */
   totalParameters: number;
   /** Accuracy as a fraction, on the test set unless `evaluation` says otherwise. */
   testAccuracy: number;
@@ -27,6 +31,7 @@ export interface ResultRow {
   config: string;
 }
 
+/** The results JSON file: the rows of every model trained so far (see parseResults and upsertRow). */
 export interface ResultsFile {
   rows: ResultRow[];
 }
@@ -34,7 +39,12 @@ export interface ResultsFile {
 const NUMBER_FIELDS = ['layerParameters', 'ratio', 'totalParameters', 'testAccuracy', 'seconds'] as const;
 const STRING_FIELDS = ['label', 'method', 'model', 'dataset', 'config'] as const;
 
-/** Parses and checks a results JSON text. */
+/**
+ * Parses and checks a results JSON text.
+ *
+ * @example
+ * const results = parseResults(readFileSync('results.json', 'utf8'), 'results.json');   // { rows: [...] }
+ */
 export function parseResults(text: string, source = 'results'): ResultsFile {
   let value: unknown;
   try {
@@ -56,7 +66,13 @@ export function parseResults(text: string, source = 'results'): ResultsFile {
   return { rows: rows as ResultRow[] };
 }
 
-/** Adds or replaces (by label) a row. */
+/**
+ * Adds or replaces (by label) a row.
+ *
+ * @example
+ * const updated = upsertRow(results, row);   // a new ResultsFile; a row with row.label is replaced
+ * writeFileSync('results.json', JSON.stringify(updated, null, 2));
+ */
 export function upsertRow(results: ResultsFile, row: ResultRow): ResultsFile {
   return { rows: [...results.rows.filter((r) => r.label !== row.label), row] };
 }

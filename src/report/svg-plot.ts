@@ -28,6 +28,9 @@ function overlaps(a: Box, b: Box): boolean {
 /**
  * The Pareto front of one method's points: sorted by parameters, the points whose accuracy is
  * higher than that of every point with fewer (or as many) parameters.
+ *
+ * @example
+ * const front = paretoFront(results.rows.filter((r) => r.method === 'adtn'));   // ascending layerParameters
  */
 export function paretoFront(rows: readonly ResultRow[]): ResultRow[] {
   const sorted = [...rows].sort((a, b) => a.layerParameters - b.layerParameters || b.testAccuracy - a.testAccuracy);
@@ -40,6 +43,9 @@ export function paretoFront(rows: readonly ResultRow[]): ResultRow[] {
  * Places one label per point: the first of several positions around the point (right, left,
  * above, below, then further out) whose box stays inside `area` and overlaps no marker and no
  * label placed before. Returns null for a label that fits nowhere (its point keeps a tooltip).
+ *
+ * @example
+ * placeLabels([{ x: 120, y: 80, text: 'adtn M=8' }], [70, 40, 610, 424]);   // [[128, 74, 172.8, 86]]: right of it
  */
 export function placeLabels(points: readonly { x: number; y: number; text: string }[], area: Box): (Box | null)[] {
   const taken: Box[] = points.map((p) => [p.x - MARKER - 1, p.y - MARKER - 1, p.x + MARKER + 1, p.y + MARKER + 1]);

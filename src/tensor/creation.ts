@@ -10,12 +10,14 @@ import { bytesPerElement, parseDtype, type Dtype } from './dtype.js';
 import { generatorFor } from './random.js';
 import { checkShape, sizeOf, type Shape } from './shape.js';
 
+/** Options of every creation function: the dtype (default float32) and whether the tensor is a leaf that requires gradients. */
 export interface CreationOptions {
   dtype?: Dtype;
   /** Make the tensor a leaf whose gradient backward() accumulates. */
   requiresGrad?: boolean;
 }
 
+/** Options of the random creation functions: a seed besides the dtype and requiresGrad. */
 export interface RandomOptions extends CreationOptions {
   /** Seed of a fresh generator; without it the default generator (see manualSeed) is used. */
   seed?: number;
@@ -130,23 +132,46 @@ function filled(op: string, shape: readonly number[], value: number, options: Cr
   return finish(t, options);
 }
 
-/** A tensor of one value. */
+/**
+ * A tensor of one value.
+ *
+ * @example
+ * full([2, 3], 0.5);   // a 2 x 3 tensor of 0.5
+ */
 export function full(shape: readonly number[], value: number, optionsIn: CreationOptions = {}): Tensor {
   const options = optionsObject('full', optionsIn);
   return filled('full', shape, value, options);
 }
 
+/**
+ * A tensor of zeros (float32 unless options.dtype says otherwise).
+ *
+ * @example
+ * zeros([2, 3], { dtype: 'float64' });
+ */
 export function zeros(shape: readonly number[], optionsIn: CreationOptions = {}): Tensor {
   const options = optionsObject('zeros', optionsIn);
   return filled('zeros', shape, 0, options);
 }
 
+/**
+ * A tensor of ones (float32 unless options.dtype says otherwise).
+ *
+ * @example
+ * ones([4], { requiresGrad: true });
+ */
 export function ones(shape: readonly number[], optionsIn: CreationOptions = {}): Tensor {
   const options = optionsObject('ones', optionsIn);
   return filled('ones', shape, 1, options);
 }
 
-/** start, start + step, ... below end (numpy arange). */
+/**
+ * start, start + step, ... below end (numpy arange).
+ *
+ * @example
+ * arange(5);            // [0, 1, 2, 3, 4]
+ * arange(1, 2, 0.25);   // [1, 1.25, 1.5, 1.75]
+ */
 export function arange(start: number, end?: number, step = 1, optionsIn: CreationOptions = {}): Tensor {
   const options = optionsObject('arange', optionsIn);
   const [lo, hi] = end === undefined ? [0, start] : [start, end];
@@ -162,7 +187,13 @@ export function arange(start: number, end?: number, step = 1, optionsIn: Creatio
   return finish(t, options);
 }
 
-/** The n x m identity (m defaults to n). */
+/**
+ * The n x m identity (m defaults to n).
+ *
+ * @example
+ * eye(3);      // the 3 x 3 identity
+ * eye(2, 3);   // [[1, 0, 0], [0, 1, 0]]
+ */
 export function eye(n: number, m = n, optionsIn: CreationOptions = {}): Tensor {
   const options = optionsObject('eye', optionsIn);
   const t = zeros(checkShape('eye', [n, m]), { dtype: options.dtype });
@@ -173,7 +204,12 @@ export function eye(n: number, m = n, optionsIn: CreationOptions = {}): Tensor {
   return finish(t, options);
 }
 
-/** Uniform in [low, high) (default [0, 1)), seeded. */
+/**
+ * Uniform in [low, high) (default [0, 1)), seeded.
+ *
+ * @example
+ * rand([2, 3], { low: -1, high: 1, seed: 42 });
+ */
 export function rand(shape: readonly number[], optionsIn: RandomOptions & { low?: number; high?: number } = {}): Tensor {
   const options = optionsObject('rand', optionsIn);
   const s = checkShape('rand', shape);
@@ -184,7 +220,12 @@ export function rand(shape: readonly number[], optionsIn: RandomOptions & { low?
   return finish(randomTensor(s, parseDtype('rand', options.dtype), () => low + (high - low) * generator.uniform(), 'rand', false), options);
 }
 
-/** Normal with the given mean and standard deviation (default 0, 1), seeded. */
+/**
+ * Normal with the given mean and standard deviation (default 0, 1), seeded.
+ *
+ * @example
+ * randn([784, 10], { std: 0.01, seed: 42 });
+ */
 export function randn(shape: readonly number[], optionsIn: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
   const options = optionsObject('randn', optionsIn);
   const s = checkShape('randn', shape);
@@ -200,26 +241,56 @@ function likeOptions<T extends CreationOptions>(x: Tensor, options: T): T {
   return { ...options, dtype: options.dtype ?? x.dtype };
 }
 
+/**
+ * Zeros of x's shape and dtype (or options.dtype).
+ *
+ * @example
+ * zerosLike(w);   // a zero gradient buffer for w
+ */
 export function zerosLike(x: Tensor, optionsIn: CreationOptions = {}): Tensor {
   const options = optionsObject('zerosLike', optionsIn);
   const o = likeOptions(x, options);
   return zeros([...x.shape], o);
 }
+/**
+ * Ones of x's shape and dtype (or options.dtype).
+ *
+ * @example
+ * onesLike(y);   // the seed gradient of an elementwise output
+ */
 export function onesLike(x: Tensor, optionsIn: CreationOptions = {}): Tensor {
   const options = optionsObject('onesLike', optionsIn);
   const o = likeOptions(x, options);
   return ones([...x.shape], o);
 }
+/**
+ * value everywhere, in x's shape and dtype (or options.dtype).
+ *
+ * @example
+ * fullLike(x, 0.5);
+ */
 export function fullLike(x: Tensor, value: number, optionsIn: CreationOptions = {}): Tensor {
   const options = optionsObject('fullLike', optionsIn);
   const o = likeOptions(x, options);
   return full([...x.shape], value, o);
 }
+/**
+ * Uniform values in [low, high) (default [0, 1)) in x's shape and dtype, seeded.
+ *
+ * @example
+ * randLike(x, { seed: 1 });
+ */
 export function randLike(x: Tensor, optionsIn: RandomOptions & { low?: number; high?: number } = {}): Tensor {
   const options = optionsObject('randLike', optionsIn);
   const o = likeOptions(x, options);
   return rand([...x.shape], o);
 }
+/**
+ * Normal values (mean, std; default 0, 1) in x's shape and dtype, seeded.
+ *
+ * @example
+ * randnLike(w, { std: 0.01, seed: 2 });
+ */
 export function randnLike(x: Tensor, optionsIn: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
   const options = optionsObject('randnLike', optionsIn);
   const o = likeOptions(x, options);

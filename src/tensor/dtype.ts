@@ -3,6 +3,7 @@
 
 import { ArgumentError, DtypeError } from '../errors.js';
 
+/** The element types of tensors: float32 (the default) and float64 (for gradient checks and reference results). */
 export type Dtype = 'float32' | 'float64';
 export const DEFAULT_DTYPE: Dtype = 'float32';
 

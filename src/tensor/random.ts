@@ -4,6 +4,14 @@
 
 import { ArgumentError } from '../errors.js';
 
+/**
+ * A seedable random generator (xoshiro128**, seeded by splitmix32): uniform, normal and 32-bit
+ * integer draws; its state can be read and restored (getState/setState).
+ *
+ * @example
+ * const g = new RandomGenerator(42);
+ * g.uniform();   // the same value for every run seeded with 42
+ */
 export class RandomGenerator {
   private s0 = 0;
   private s1 = 0;

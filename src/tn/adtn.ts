@@ -47,11 +47,13 @@ import { permute, reshape, slice } from '../ops/movement.js';
 import { applyCircuit, type CircuitActivation, type CircuitSpec, type CircuitStep } from '../ops/circuit.js';
 import { qrColumnMajor } from './linalg/qr.js';
 
+/** The activation between an ADTN circuit's layers (default relu). */
 export type AdtnActivation = CircuitActivation;
 
 /** How weight entries map to circuit outputs (see the file header). */
 export type AdtnLayout = 'auto' | 'flat' | 'axes' | readonly number[] | readonly (readonly number[])[];
 
+/** The options of an ADTN weight: depth, local dimension, activation, layout, initialisation and scale. */
 export interface AdtnOptions {
   /** Number of layers M (default 2). */
   depth?: number;
@@ -136,12 +138,22 @@ function digitsOf(n: number, d: number): number {
   return q;
 }
 
-/** The sites needed for n entries at local dimension d: ceil(log_d n), at least 2. */
+/**
+ * The sites needed for n entries at local dimension d: ceil(log_d n), at least 2.
+ *
+ * @example
+ * sitesFor(784 * 1024, 2);   // 20 (2^20 >= 802,816)
+ */
 export function sitesFor(n: number, localDim: number): number {
   return Math.max(2, digitsOf(n, localDim));
 }
 
-/** The brick-wall schedule: per layer the even pairs, then the odd pairs, then the activation. */
+/**
+ * The brick-wall schedule: per layer the even pairs, then the odd pairs, then the activation.
+ *
+ * @example
+ * brickWall(4, 2, 'relu', 0);   // gates on (0,1), (2,3), (1,2), a relu, then (0,1), (2,3), (1,2)
+ */
 export function brickWall(sites: number, depth: number, activation: AdtnActivation, slope: number): CircuitStep[] {
   const steps: CircuitStep[] = [];
   let gate = 0;
@@ -266,7 +278,12 @@ export function planAdtn(shape: readonly number[], optionsIn: AdtnOptions = {}):
   return { shape: Object.freeze([...shape]), localDim: d, sites, depth, activation, readout, circuit, gateCount, localState: [...localState], scale, init, noise, normalizeGates };
 }
 
-/** Parameters of a plan: D²·M·(Q-1), plus 1 for a learned scale. */
+/**
+ * Parameters of a plan: D²·M·(Q-1), plus 1 for a learned scale.
+ *
+ * @example
+ * adtnParameterCount(planAdtn([1024, 784], { depth: 8 }));   // 2433 = 16 · 152 gates + 1 scale
+ */
 export function adtnParameterCount(plan: AdtnPlan): number {
   return plan.gateCount * plan.localDim ** 4 + (plan.scale.kind === 'learned' ? 1 : 0);
 }
@@ -274,6 +291,9 @@ export function adtnParameterCount(plan: AdtnPlan): number {
 /**
  * The product initial state ⊗_q v over the plan's sites (site 0 varies slowest), in float64:
  * d^Q entries (16,777,216 at Q = 24, hence a typed array).
+ *
+ * @example
+ * adtnInitialState(planAdtn([4, 4]));   // Float64Array of 16 entries: [1, 0, ..., 0]
  */
 export function adtnInitialState(plan: AdtnPlan): Float64Array {
   const local = plan.localState;
@@ -300,7 +320,13 @@ function randomOrthogonal(n: number, next: () => number, out: Float64Array, offs
   }
 }
 
-/** Initial gate entries [gateCount, D, D] (row-major) for the plan's initialisation. */
+/**
+ * Initial gate entries [gateCount, D, D] (row-major) for the plan's initialisation.
+ *
+ * @example
+ * const plan = planAdtn([256, 256], { depth: 4 });
+ * const gates = tensor(adtnInitialGates(plan, 42), { shape: [plan.gateCount, 4, 4] });   // localDim 2: D = 4
+ */
 export function adtnInitialGates(plan: AdtnPlan, seed?: number): Float64Array {
   const D = plan.localDim ** 2;
   const generator = generatorFor('planAdtn', seed);
@@ -315,6 +341,11 @@ export function adtnInitialGates(plan: AdtnPlan, seed?: number): Float64Array {
 /**
  * The tensors a plan starts from: the product initial state (kept; not a parameter, it is rebuilt
  * from the plan) and the initial gates [gateCount, D, D] (for the caller to wrap as a parameter).
+ *
+ * @example
+ * const plan = planAdtn([256, 256], { depth: 4, scale: 'none' });
+ * const { initial, gates } = adtnInitialTensors(plan, 42, 'float32');
+ * applyAdtn(plan, gates, null, initial);   // a [256, 256] weight
  */
 export function adtnInitialTensors(plan: AdtnPlan, seed: number | undefined, dtype: Dtype): { initial: Tensor; gates: Tensor } {
   const D = plan.localDim ** 2;

@@ -24,6 +24,7 @@
 
 import { ArgumentError } from '../errors.js';
 
+/** A contraction-path planner (see the file header): 'auto' picks optimal for up to 10 operands, greedy beyond. */
 export type Optimizer = 'auto' | 'optimal' | 'greedy' | 'sequential';
 
 export interface PlanInput {
@@ -32,6 +33,7 @@ export interface PlanInput {
   sizes: ReadonlyMap<string, number>;
 }
 
+/** One pairwise contraction of a plan: which operands, its einsum spec, its flops and result size. */
 export interface PlanStep {
   /** Positions in the current operand list (opt_einsum convention: both are removed and the result is appended). */
   pair: [number, number];
@@ -42,6 +44,7 @@ export interface PlanStep {
   size: number;
 }
 
+/** A contraction path with its cost report (opt_einsum's conventions): what contractPath returns. */
 export interface ContractionPlan {
   optimizer: Exclude<Optimizer, 'auto'>;
   path: [number, number][];

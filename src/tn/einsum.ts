@@ -14,6 +14,7 @@ import { diagonal, diagonalSpec } from '../ops/diagonal.js';
 import { parseEinsum, type ParsedSpec } from './einsum-spec.js';
 import { planContraction, type ContractionPlan, type Optimizer } from './contract-path.js';
 
+/** The last argument of einsum and contractPath: the path planner and a memory limit for intermediates. */
 export interface ContractOptions {
   /** Path planner (default 'auto': optimal for up to 10 operands, greedy beyond). */
   optimize?: Optimizer;

@@ -27,6 +27,7 @@ export interface TTTruncationOptions extends Omit<TruncationOptions, 'maxRank'> 
   maxRank?: number | readonly number[];
 }
 
+/** What a TT-SVD discarded: the norm of the singular values dropped at each step, and a bound on the total error. */
 export interface TTDecomposition {
   /** Frobenius norms of the singular values discarded at each step. */
   discarded: number[];

@@ -167,12 +167,17 @@ describe('train, compress, eval and report on MNIST', { timeout: 300_000 }, () =
     const decoded = adtn(['eval', '--checkpoint', 'fc2-adtn.safetensors', '--decode', '--test-limit', '200', '--results', 'decoded.json', '--label', 'decoded']);
     expect(decoded.code, decoded.stderr).toBe(0);
     expect(rowsOf('decoded.json')[0]).toMatchObject({ label: 'decoded', method: 'adtn', layerParameters: 16 * 2 * 19 + 1 + 16 * 2 * 13 + 1 });
-    const dense = adtn(['eval', '--checkpoint', 'fc2.safetensors', '--test-limit', '200', '--results', 'results.json', '--label', 'dense']);
+    const dense = adtn(['eval', '--checkpoint', 'fc2.safetensors', '--test-limit', '200', '--results', 'results.json', '--label', 'dense', '--layers', 'fc1,fc2']);
     expect(dense.code, dense.stderr).toBe(0);
+    const noSuchLayer = adtn(['eval', '--checkpoint', 'fc2.safetensors', '--test-limit', '10', '--layers', 'fc9']);
+    expect(noSuchLayer.code).toBe(2);
+    expect(noSuchLayer.stderr).toMatch(/--layers: fc2.safetensors has no layer fc9 \(layers: fc1, fc2\)/);
 
     const rows = rowsOf('results.json');
     expect(rows.map((r) => r.label).sort()).toEqual(['adtn', 'dense', 'lowrank', 'tt']);
     expect(rows.find((r) => r.label === 'adtn')!.layerParameters).toBe(16 * 2 * 19 + 1 + 16 * 2 * 13 + 1);
+    // The dense row counts the weights the compressed rows replace: fc1 and fc2 of FC-2.
+    expect(rows.find((r) => r.label === 'dense')!.layerParameters).toBe(1024 * 784 + 10 * 1024);
 
     const report = adtn(['report', '--results', 'results.json', '--out', 'report', '--title', 'FC-2 test']);
     expect(report.code, report.stderr).toBe(0);

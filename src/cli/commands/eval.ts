@@ -20,12 +20,14 @@ export const EVAL: CommandSpec = {
     'examples:',
     '  adtn eval --checkpoint runs/fc2-adtn.safetensors',
     '  adtn eval --checkpoint runs/fc2-adtn.safetensors --decode --results runs/results.json --label "adtn M=8"',
+    '  adtn eval --checkpoint runs/vgg16.safetensors --results runs/vgg16.json --label dense --layers fc1,fc2',
   ].join('\n'),
   flags: {
     checkpoint: { type: 'string', placeholder: 'FILE', help: 'checkpoint written by adtn train or adtn compress (required)' },
     decode: { type: 'boolean', help: 'decode generated weights into dense ones first (fast inference)' },
     results: { type: 'string', placeholder: 'FILE', help: 'add the result as a row of this results JSON (for adtn report)' },
     label: { type: 'string', help: 'name of the result row (default: the checkpoint file name)' },
+    layers: { type: 'list', help: 'a dense checkpoint\'s row counts these layers\' weights as its layer parameters (the layers the compressed rows replace), e.g. fc1,fc2' },
     batchSize: { type: 'integer', min: 1, default: 1000, help: 'images per evaluation batch' },
     ...DATA_FLAGS,
   },
@@ -39,6 +41,13 @@ export async function runEval(flags: ParsedFlags, context: CommandContext): Prom
   for (const t of optimizerState.values()) t.dispose();
   const data = dataFrom({ ...flags, dataset: context.given.has('dataset') ? flags.dataset : state.dataset });
   const report = parameterReport(model);
+  const compressed = Object.keys(state.compression).length > 0;
+  const named = flags.layers as string[] | undefined;
+  if (named !== undefined) {
+    if (compressed) throw new UsageError('adtn eval: --layers is for dense checkpoints; a compressed one counts its compressed layers');
+    const unknown = named.filter((l) => !report.layers.some((r) => r.layer === l));
+    if (unknown.length > 0) throw new UsageError(`adtn eval: --layers: ${checkpoint} has no layer ${unknown.join(', ')} (layers: ${report.layers.map((r) => r.layer).join(', ')})`);
+  }
   if (flags.decode) {
     for (const [, m] of model.namedModules()) if (m instanceof WeightedLayer && m.generator !== null) m.decodeWeight();
   }
@@ -55,7 +64,7 @@ export async function runEval(flags: ParsedFlags, context: CommandContext): Prom
   if (flags.results !== undefined) {
     const label = (flags.label as string | undefined) ?? checkpoint.replace(/^.*[\\/]/, '').replace(/\.safetensors$/, '');
     // The report taken before any decoding: the row describes the checkpoint as stored (its generators).
-    const layers = Object.keys(state.compression).length > 0 ? undefined : [];
+    const layers = compressed ? undefined : (named ?? []);
     appendResult(flags.results as string, resultRow(model, state, { label, testAccuracy: result.accuracy, evaluation: data.evaluation, layers, report }));
     context.log(`added "${label}" to ${String(flags.results)}`);
   }

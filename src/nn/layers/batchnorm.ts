@@ -14,10 +14,15 @@ import { reshape } from '../../ops/movement.js';
 import { mean } from '../../ops/reduce.js';
 import { Module, type Parameter } from '../module.js';
 
+/** Options of BatchNorm1d and BatchNorm2d (PyTorch's, with its defaults). */
 export interface BatchNormOptions {
+  /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
+  /** Weight of each batch's statistics in the running ones (default 0.1). */
   momentum?: number;
+  /** Learn a per-channel scale (weight) and shift (bias) (default true). */
   affine?: boolean;
+  /** Keep running statistics for evaluation mode (default true; without them the batch's are always used). */
   trackRunningStats?: boolean;
   dtype?: Dtype;
 }
@@ -76,14 +81,25 @@ abstract class BatchNorm extends Module {
   }
 }
 
-/** Batch normalisation of [N, C] or [N, C, L]. */
+/**
+ * Batch normalisation of [N, C] or [N, C, L].
+ *
+ * @example
+ * const bn = new BatchNorm1d(256);
+ * bn.forward(h);   // h: [N, 256]; batch statistics in training mode, running ones after bn.eval()
+ */
 export class BatchNorm1d extends BatchNorm {
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super(numFeatures, [2, 3], options);
   }
 }
 
-/** Batch normalisation of [N, C, H, W] over N, H and W. */
+/**
+ * Batch normalisation of [N, C, H, W] over N, H and W.
+ *
+ * @example
+ * new Sequential(new Conv2d(3, 64, 3, { padding: 1 }), new BatchNorm2d(64), new ReLU());
+ */
 export class BatchNorm2d extends BatchNorm {
   constructor(numChannels: number, options: BatchNormOptions = {}) {
     super(numChannels, [4], options);

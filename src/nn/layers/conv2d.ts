@@ -5,15 +5,22 @@ import { conv2d, pair, type Pair } from '../../ops/conv.js';
 import { defaultUniform, kaimingUniform } from '../init.js';
 import { WeightedLayer } from './weighted-layer.js';
 
+/** Options of Conv2d; stride, padding and dilation are one number or [rows, columns]. */
 export interface Conv2dLayerOptions {
+  /** Default 1. */
   stride?: Pair;
+  /** Zero padding on each side (default 0). */
   padding?: Pair;
+  /** Default 1. */
   dilation?: Pair;
   /** Only 1 is supported. */
   groups?: number;
+  /** Whether the layer has a bias (default true). */
   bias?: boolean;
   dtype?: Dtype;
+  /** Seed of the weight; the bias uses seed + 1. */
   seed?: number;
+  /** 'default' (PyTorch's uniform ±1/sqrt(fanIn)) or 'kaiming' (He uniform, for ReLU nets). */
   init?: 'default' | 'kaiming';
 }
 

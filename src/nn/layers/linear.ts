@@ -7,9 +7,12 @@ import { reshape } from '../../ops/movement.js';
 import { defaultUniform, kaimingUniform } from '../init.js';
 import { WeightedLayer } from './weighted-layer.js';
 
+/** Options of Linear: bias, dtype, seed and initialisation. */
 export interface LinearOptions {
+  /** Whether the layer has a bias (default true). */
   bias?: boolean;
   dtype?: Dtype;
+  /** Seed of the weight; the bias uses seed + 1. */
   seed?: number;
   /** 'default' (PyTorch's uniform ±1/sqrt(in)) or 'kaiming' (He uniform, for ReLU nets). */
   init?: 'default' | 'kaiming';

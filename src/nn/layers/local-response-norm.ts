@@ -8,6 +8,14 @@ import { add, div, mul, pow, square } from '../../ops/elementwise.js';
 import { pad, slice } from '../../ops/movement.js';
 import { Module } from '../module.js';
 
+/**
+ * Local response normalisation across the channels of [N, C, ...] (PyTorch's definition):
+ * b_c = a_c / (k + α/n · Σ a_c'²)^β over a window of n = `size` channels centred on c, with
+ * α 1e-4, β 0.75 and k 1 by default.
+ *
+ * @example
+ * const lrn = new LocalResponseNorm(5);   // AlexNet's norm1 and norm2
+ */
 export class LocalResponseNorm extends Module {
   constructor(readonly size: number, readonly alpha = 1e-4, readonly beta = 0.75, readonly k = 1) {
     super();

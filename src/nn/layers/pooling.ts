@@ -16,7 +16,13 @@ export class MaxPool2d extends Module {
   }
 }
 
-/** Average pooling layer (padding counted as zeros by default, like PyTorch). */
+/**
+ * Average pooling layer (padding counted as zeros by default, like PyTorch).
+ *
+ * @example
+ * new AvgPool2d(2).forward(x);                                  // [N, C, 32, 32] -> [N, C, 16, 16]
+ * new AvgPool2d(3, { stride: 1, padding: 1, countIncludePad: false });
+ */
 export class AvgPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly options: PoolOptions & { countIncludePad?: boolean } = {}) {
     super();

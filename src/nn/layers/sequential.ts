@@ -49,7 +49,12 @@ export class Sequential extends Module {
   }
 }
 
-/** Flattens axes startAxis..endAxis (default: everything after the batch axis). */
+/**
+ * Flattens axes startAxis..endAxis (default: everything after the batch axis).
+ *
+ * @example
+ * new Flatten().forward(x);   // [N, 16, 5, 5] -> [N, 400]
+ */
 export class Flatten extends Module {
   constructor(readonly startAxis = 1, readonly endAxis = -1) {
     super();

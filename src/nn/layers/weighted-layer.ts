@@ -7,9 +7,18 @@ import { noGrad } from '../../autograd/graph.js';
 import { Module, Parameter } from '../module.js';
 import { WeightGenerator } from '../weight-generator.js';
 
+/**
+ * The base of Linear and Conv2d: a weight that is a dense parameter or the output of a
+ * WeightGenerator (a compressed layer), and an optional dense bias.
+ *
+ * @example
+ * const fc1 = findLayer(model, 'fc1');   // a WeightedLayer
+ * fc1.setWeightGenerator(new LowRankWeight(fc1.weightShape, 4));
+ */
 export abstract class WeightedLayer extends Module {
   /** The dense weight, or null while a generator makes it. */
   weight: Parameter | null = null;
+  /** The dense bias, or null without one. */
   bias: Parameter | null = null;
   /** The generator of a compressed weight, or null for a dense weight. */
   generator: WeightGenerator | null = null;

@@ -20,6 +20,7 @@ import { Flatten, Sequential } from '../layers/sequential.js';
 import { ZeroPad2d } from '../layers/zero-pad.js';
 import type { ModelOptions } from './fc2.js';
 
+/** Options of alexnet, zfnet and vgg16: those of every model, plus the widths and the input shape. */
 export interface CifarModelOptions extends ModelOptions {
   /** Channel multiplier of the convolutions (default 1). */
   width?: number;
@@ -79,6 +80,10 @@ function alexNetTail(c: number[], hidden: number, map: [number, number], options
 /**
  * AlexNet for CIFAR: conv 64@5x5 - pool - LRN - conv 192@5x5 - LRN - pool - conv 384@3x3 -
  * conv 256@3x3 - conv 256@3x3 - pool, then 4096 -> 4096 -> 4096 -> classes with dropout.
+ *
+ * @example
+ * alexnet();                                                   // CIFAR-10: [N, 3, 32, 32] -> [N, 10]
+ * alexnet({ width: 0.25, hidden: 4096, inputShape: [1, 28, 28] });   // narrow convolutions, paper-size fc1/fc2
  */
 export function alexnet(optionsIn: CifarModelOptions = {}): Sequential {
   const options = optionsObject('alexnet', optionsIn);
@@ -104,6 +109,10 @@ export function alexnet(optionsIn: CifarModelOptions = {}): Sequential {
  * ZFNet for CIFAR: like AlexNet with a 7x7 first layer of 96 channels (the ZFNet change) and
  * wider middle layers: conv 96@7x7 - pool - LRN - conv 256@5x5 - pool - LRN - conv 384@3x3 -
  * conv 384@3x3 - conv 256@3x3 - pool, then 4096 -> 4096 -> classes with dropout.
+ *
+ * @example
+ * zfnet({ numClasses: 100 });                 // CIFAR-100
+ * zfnet({ width: 0.5, inputShape: [1, 28, 28] });   // Fashion-MNIST, hidden 2048
  */
 export function zfnet(optionsIn: CifarModelOptions = {}): Sequential {
   const options = optionsObject('zfnet', optionsIn);

@@ -3,10 +3,15 @@ import type { Tensor } from '../../tensor.js';
 import { kernelsFor } from '../../ops/kernel-set.js';
 import { Optimizer } from './optimizer.js';
 
+/** Options of Adam and AdamW (PyTorch's, with its defaults). */
 export interface AdamOptions {
+  /** Learning rate (default 1e-3). */
   lr?: number;
+  /** Decay rates of the first and second moments (default [0.9, 0.999]). */
   betas?: [number, number];
+  /** Added to the denominator (default 1e-8). */
   eps?: number;
+  /** Adam: L2 penalty added to the gradient (default 0); AdamW: decoupled decay (default 0.01). */
   weightDecay?: number;
 }
 
@@ -68,7 +73,12 @@ export class Adam extends Optimizer {
   }
 }
 
-/** AdamW (Loshchilov & Hutter): weight decay decoupled from the gradient (default 0.01). */
+/**
+ * AdamW (Loshchilov & Hutter): weight decay decoupled from the gradient (default 0.01).
+ *
+ * @example
+ * const opt = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.05 });
+ */
 export class AdamW extends Adam {
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
     super(params, { ...optionsObject('AdamW', options), weightDecay: optionsObject('AdamW', options).weightDecay ?? 0.01 });

@@ -6,7 +6,18 @@ import { noGrad } from '../../autograd/graph.js';
 import { Tensor } from '../../tensor.js';
 import { zerosLike } from '../../tensor/creation.js';
 
+/**
+ * The base of SGD, Adam and AdamW: the parameters, a learning rate that schedules may change, and
+ * per-parameter state tensors (momentum, moments) that stateDict() and loadStateDict() save and
+ * restore. The constructor throws ArgumentError for no parameters, a tensor that does not require
+ * gradients, or a learning rate that is not positive.
+ *
+ * @example
+ * optimizer.zeroGrad(); loss.backward(); optimizer.step();
+ * const state = optimizer.stateDict();   // with optimizer.stepCount and optimizer.lr for a checkpoint
+ */
 export abstract class Optimizer {
+  /** The parameters updated, in constructor order. */
   readonly params: Tensor[];
   /** Current learning rate (schedules set it). */
   lr: number;

@@ -4,6 +4,14 @@
 import { ArgumentError } from '../../errors.js';
 import type { Optimizer } from './optimizer.js';
 
+/**
+ * The base of learning-rate schedules: each step() advances `count` and sets the optimizer's lr to
+ * rateAt(count); the caller steps it once per epoch (as fit does) or once per batch.
+ *
+ * @example
+ * const schedule = new CosineAnnealingLR(optimizer, 30);
+ * await fit(model, optimizer, loader, { epochs: 30, schedule });   // stepped once per epoch
+ */
 export abstract class LRSchedule {
   /** Number of step() calls so far. */
   count = 0;
@@ -19,7 +27,12 @@ export abstract class LRSchedule {
   }
 }
 
-/** lr·gamma^floor(count / stepSize). */
+/**
+ * lr·gamma^floor(count / stepSize).
+ *
+ * @example
+ * const schedule = new StepLR(optimizer, 10, 0.5);   // halve the rate every 10 steps
+ */
 export class StepLR extends LRSchedule {
   constructor(optimizer: Optimizer, readonly stepSize: number, readonly gamma = 0.1) {
     super(optimizer);
@@ -31,7 +44,13 @@ export class StepLR extends LRSchedule {
   }
 }
 
-/** Cosine annealing from the initial rate to etaMin over tMax steps (then held at etaMin). */
+/**
+ * Cosine annealing from the initial rate to etaMin over tMax steps (then held at etaMin).
+ *
+ * @example
+ * const schedule = new CosineAnnealingLR(optimizer, 30, 1e-5);
+ * await fit(model, optimizer, loader, { epochs: 30, schedule });
+ */
 export class CosineAnnealingLR extends LRSchedule {
   constructor(optimizer: Optimizer, readonly tMax: number, readonly etaMin = 0) {
     super(optimizer);
@@ -44,7 +63,12 @@ export class CosineAnnealingLR extends LRSchedule {
   }
 }
 
-/** Linear warm-up from startFactor·lr to lr over `steps`, then an optional schedule takes over. */
+/**
+ * Linear warm-up from startFactor·lr to lr over `steps`, then an optional schedule takes over.
+ *
+ * @example
+ * const schedule = new LinearWarmup(optimizer, 5, new CosineAnnealingLR(optimizer, 25));   // 30 epochs in all
+ */
 export class LinearWarmup extends LRSchedule {
   constructor(optimizer: Optimizer, readonly steps: number, readonly after: LRSchedule | null = null, readonly startFactor = 0.01) {
     super(optimizer);

@@ -3,11 +3,16 @@ import type { Tensor } from '../../tensor.js';
 import { kernelsFor } from '../../ops/kernel-set.js';
 import { Optimizer } from './optimizer.js';
 
+/** Options of SGD (PyTorch's definition); the learning rate is required. */
 export interface SGDOptions {
   lr: number;
+  /** Default 0 (plain SGD). */
   momentum?: number;
+  /** Default 0. */
   dampening?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
+  /** Nesterov momentum (default false; needs momentum > 0 and dampening 0). */
   nesterov?: boolean;
 }
 

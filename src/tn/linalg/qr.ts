@@ -6,6 +6,7 @@ import type { Tensor } from '../../tensor.js';
 import { fromTensor, scaledToUnit, toTensor, zerosMatrix, type ColumnMajor } from './dense-matrix.js';
 import { optionsObject } from '../../errors.js';
 
+/** The factors of a QR decomposition, A = Q R. */
 export interface QRFactors<M> {
   /** m x k (reduced) or m x m (complete), orthonormal columns. */
   Q: M;

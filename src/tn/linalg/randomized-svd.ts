@@ -13,6 +13,7 @@ import { fromTensor, multiply, toTensor, transposed, type ColumnMajor } from './
 import { qrColumnMajor } from './qr.js';
 import { svdColumnMajor, type SVDFactors } from './svd.js';
 
+/** Sampling and power-iteration settings of randomizedSvd. */
 export interface RandomizedSvdOptions {
   /** Extra sampled directions beyond the rank (default 10). */
   oversample?: number;

@@ -10,6 +10,7 @@ import { tensor } from '../../tensor/creation.js';
 import { fromTensor, identityMatrix, multiply, scaledToUnit, toTensor, transposed, zerosMatrix, type ColumnMajor } from './dense-matrix.js';
 import { qrColumnMajor } from './qr.js';
 
+/** The factors of a singular value decomposition, A = U diag(S) Vᵀ, singular values descending. */
 export interface SVDFactors<M, V> {
   /** m x k, orthonormal columns. */
   U: M;
@@ -167,6 +168,7 @@ export function svd(a: Tensor): SVDFactors<Tensor, Tensor> {
   return { U: toTensor(u, a.dtype), S: tensor(s, { dtype: a.dtype }), Vt: toTensor(transposed(v), a.dtype) };
 }
 
+/** Where svdTruncated cuts: a maximum rank and/or a tolerance on the discarded singular values. */
 export interface TruncationOptions {
   /** Keep at most this many singular values. */
   maxRank?: number;
