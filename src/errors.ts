@@ -86,12 +86,12 @@ export function describeValue(value: unknown): string {
 
 /**
  * An options argument: undefined becomes {}, a plain object passes, anything else (null, a number,
- * a string, an array) is an ArgumentError naming the operation.
+ * a string, an array, a class instance) is an ArgumentError naming the operation.
  */
 export function optionsObject<T extends object>(op: string, options: T | undefined | null, what = 'options'): T {
   if (options === undefined) return {} as T;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ArgumentError(`${op}: ${what} must be an object, got ${describeValue(options)}`);
+  if (typeof options !== 'object' || options === null || ![Object.prototype, null].includes(Object.getPrototypeOf(options))) {
+    throw new ArgumentError(`${op}: ${what} must be a plain object, got ${describeValue(options)}`);
   }
   return options;
 }

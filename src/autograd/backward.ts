@@ -54,8 +54,12 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return postOrder.reverse();
 }
 
-/** @internal Tensor.backward(). */
-export function runBackward(root: Tensor, gradient: Tensor | undefined, options: BackwardOptions): void {
+/**
+ * @internal Tensor.backward(). `endsStep` (default true) applies the step rule of results at the
+ * end; the functional gradients, which scope their own tensors, pass false so that a call does not
+ * age the caller's results.
+ */
+export function runBackward(root: Tensor, gradient: Tensor | undefined, options: BackwardOptions, endsStep = true): void {
   if (root.released) throw root.releasedError();
   if (!root.requiresGrad) {
     throw new ArgumentError('backward: the tensor does not require gradients (no input of its computation has requiresGrad)');
@@ -146,5 +150,5 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, options:
     // the recorded graph of the new gradients and are released with the step like any result.
     closeScope(created, createGraph ? created : undefined);
   }
-  endStep();
+  if (endsStep) endStep();
 }

@@ -10,6 +10,7 @@ import { ArgumentError, describeValue } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { clone } from '../ops/elementwise.js';
 import { record, noGrad } from './graph.js';
+import { closeScope, openScope } from '../tensor/lifetime.js';
 
 /**
  * What a custom function's backward rule sees. Tensors the forward saves are released when the
@@ -38,9 +39,8 @@ export interface CustomFunctionDefinition<Saved> {
 
 /** @internal The saved state of a recorded custom function. */
 export interface CustomSaved {
-  name: string;
-  backward(gradient: Tensor, context: CustomBackwardContext<unknown>): readonly (Tensor | null)[];
-  saved: unknown;
+  /** Runs the user's backward rule and checks its gradients (one Tensor or null per input). */
+  gradients(gradient: Tensor, inputs: readonly Tensor[], output: Tensor, needs: (i: number) => boolean): (Tensor | null)[];
   /** Called when the graph is freed: releases the tensors the forward made and saved. */
   release(): void;
 }
@@ -77,17 +77,43 @@ export function customFunction<Saved = undefined>(definition: CustomFunctionDefi
       if (!(x instanceof Tensor)) throw new ArgumentError(`${name}: input ${i} must be a Tensor, got ${describeValue(x)}`);
       if (x.released) throw x.releasedError();
     });
-    const produced = noGrad(() => forward(...inputs));
+    // The tensors the forward creates, told apart from the caller's (inputs, captured tensors).
+    const scope = openScope();
+    let produced: Tensor | { output: Tensor; saved: Saved };
+    try {
+      produced = noGrad(() => forward(...inputs));
+    } catch (error) {
+      closeScope(scope);
+      throw error;
+    }
+    // Nothing is released here: the created tensors move on to the enclosing scope, if any.
+    const created = new Set(scope);
+    closeScope(scope, created);
     const { output, saved } = produced instanceof Tensor ? { output: produced, saved: undefined as Saved } : (produced ?? {}) as { output?: unknown; saved: Saved };
     if (!(output instanceof Tensor)) throw new ArgumentError(`${name}: forward must return a Tensor or { output, saved }, got ${describeValue(produced)}`);
-    // The node is recorded on the output: an input returned as is gets a copy of its own.
-    const result = inputs.includes(output) ? noGrad(() => clone(output)) : output;
+    // The node is recorded on the output, so it must be the forward's own: an input or any other
+    // tensor from outside (a captured parameter, say) gets a copy instead.
+    const result = created.has(output) && !output.kept && output.node === null ? output : noGrad(() => clone(output));
     // Saved tensors the forward made are results like any operation's (released with the step or
-    // the enclosing tidy at the latest) and go as soon as the graph is freed; inputs, the output and
-    // kept tensors (parameters, say) are not the function's to release.
-    const made = savedTensors(saved).filter((t) => !inputs.includes(t) && t !== output && t !== result && !t.kept);
+    // the enclosing tidy at the latest) and go as soon as the graph is freed; the caller's tensors
+    // are never the function's to release.
+    const made = new Set(savedTensors(saved).filter((t) => created.has(t) && t !== result && !t.kept));
     const state: CustomSaved = {
-      name, backward: backward as CustomSaved['backward'], saved,
+      gradients: (gradient, inputsOfNode, outputOfNode, needs) => {
+        const grads = backward(gradient, { inputs: inputsOfNode, output: outputOfNode, saved, needs });
+        if (!Array.isArray(grads) || grads.length !== inputsOfNode.length) {
+          throw new ArgumentError(`${name}: backward must return one gradient (or null) per input: ${inputsOfNode.length}, got ${Array.isArray(grads) ? grads.length : describeValue(grads)}`);
+        }
+        return grads.map((grad, i) => {
+          if (grad === null || grad === undefined) return null;
+          const x = inputsOfNode[i]!;
+          if (!(grad instanceof Tensor) || grad.released || grad.dtype !== x.dtype || grad.shape.length !== x.shape.length || grad.shape.some((s, d) => s !== x.shape[d])) {
+            throw new ArgumentError(`${name}: backward's gradient ${i} must be a ${x.dtype} tensor of shape [${x.shape.join(',')}], got ${grad instanceof Tensor ? `${grad.dtype} [${grad.shape.join(',')}]` : describeValue(grad)}`);
+          }
+          // A saved tensor handed back as a gradient outlives the graph that releases it.
+          return made.has(grad) ? clone(grad) : grad;
+        });
+      },
       release: () => {
         for (const t of made) t.dispose();
       },

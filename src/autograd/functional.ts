@@ -9,6 +9,7 @@ import { tidy } from '../tensor/lifetime.js';
 import { zerosLike } from '../tensor/creation.js';
 import { detach } from '../ops/movement.js';
 import { enableGrad } from './graph.js';
+import { runBackward } from './backward.js';
 
 /** A function of tensors returning a tensor, as grad, valueAndGrad and vjp differentiate it. */
 export type Differentiable = (...inputs: Tensor[]) => Tensor;
@@ -33,7 +34,10 @@ function differentiate(op: string, f: Differentiable, inputs: readonly Tensor[],
     if (cotangent === undefined && value.size !== 1) {
       throw new ShapeError(`${op}: the function must return one element, got shape ${formatShape(value.shape)}; use vjp for other outputs`);
     }
-    if (value.requiresGrad) value.backward(cotangent);
+    if (value.requiresGrad) {
+      if (cotangent !== undefined && !(cotangent instanceof Tensor)) throw new ArgumentError(`${op}: the cotangent must be a Tensor`);
+      runBackward(value, cotangent, {}, false);
+    }
     // An input the value does not depend on has a zero gradient.
     const grads = leaves.map((leaf, i) => leaf.grad ?? zerosLike(inputs[i]!));
     return { value: detach(value), grads };

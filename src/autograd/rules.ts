@@ -220,24 +220,8 @@ export const backwardRules: { [Op in PrimitiveName]: Rule<Op> } = {
   maxPool2d: (g, c) => [maxPool2dBackward(g, c.input(0), c.saved())],
   avgPool2d: (g, c) => [avgPool2dBackward(g, c.input(0), c.saved())],
   adaptiveAvgPool2d: (g, c) => [adaptiveAvgPool2dBackward(g, c.input(0), c.saved())],
-  // A user-defined rule (src/autograd/custom-function.ts); its gradients are checked like inputs.
-  custom: (g, c) => {
-    const { name, backward, saved } = c.saved();
-    const inputs = Array.from({ length: c.inputCount }, (_, i) => c.input(i));
-    const grads = backward(g, { inputs, output: c.output(), saved, needs: (i) => c.needs(i) });
-    if (!Array.isArray(grads) || grads.length !== inputs.length) {
-      throw new ArgumentError(`${name}: backward must return one gradient (or null) per input: ${inputs.length}, got ${Array.isArray(grads) ? grads.length : String(grads)}`);
-    }
-    return grads.map((grad, i) => {
-      if (grad === null || grad === undefined) return null;
-      const x = inputs[i]!;
-      const shape: readonly number[] | undefined = (grad as { shape?: readonly number[] }).shape;
-      if (!Array.isArray(shape) || (grad as Tensor).dtype !== x.dtype || shape.length !== x.shape.length || shape.some((s: number, d: number) => s !== x.shape[d])) {
-        throw new ArgumentError(`${name}: backward's gradient ${i} must be a ${x.dtype} tensor of shape [${x.shape.join(',')}]`);
-      }
-      return grad;
-    });
-  },
+  // A user-defined rule (src/autograd/custom-function.ts), which also checks its gradients.
+  custom: (g, c) => c.saved().gradients(g, Array.from({ length: c.inputCount }, (_, i) => c.input(i)), c.output(), (i) => c.needs(i)),
 };
 
 /** The gradients of a node's inputs, by its op's rule. */

@@ -37,4 +37,4 @@ interface SavedStates {
 export type SavedState = { [Op in PrimitiveName]: SavedStates[Op] };
 
 /** record()'s trailing argument for an op: none when the op saves nothing. */
-export type SavedArgument<Op extends PrimitiveName> = SavedState[Op] extends undefined ? [] : [saved: SavedState[Op]];
+export type SavedArgument<Op extends PrimitiveName> = Op extends PrimitiveName ? (SavedState[Op] extends undefined ? [] : [saved: SavedState[Op]]) : never;

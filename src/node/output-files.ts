@@ -16,7 +16,14 @@ export function makeFolder(path: string): void {
     current = parent;
   }
   if (existsSync(current) && !statSync(current).isDirectory()) throw new Error(`${current} is not a folder`);
-  for (const folder of missing.reverse()) mkdirSync(folder);
+  for (const folder of missing.reverse()) {
+    try {
+      mkdirSync(folder);
+    } catch (error) {
+      // Another process made it meanwhile: fine, as long as it is a folder.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(folder).isDirectory()) throw error;
+    }
+  }
 }
 
 /**

@@ -291,6 +291,16 @@ describe('a validation split', { timeout: 300_000 }, () => {
     const train = adtn(['train', '--epochs', '1', '--out', 'val-fc2.safetensors', '--validation', '500', '--limit', '200', '--test-limit', '50']);
     expect(train.code, train.stderr).toBe(0);
     expect(train.stdout).toMatch(/validation accuracy/);
+    // Evaluating or compressing it on a larger split would measure on images it learned.
+    const larger = adtn(['eval', '--checkpoint', 'val-fc2.safetensors', '--validation', '600', '--test-limit', '50']);
+    expect(larger.code).toBe(2);
+    expect(larger.stderr).toMatch(/val-fc2.safetensors was trained with only the last 500 training images held out; --validation 600 would measure accuracy on images it learned/);
+    const compressLarger = adtn(['compress', '--checkpoint', 'val-fc2.safetensors', '--method', 'lowrank', '--validation', '600', '--out', 'never.safetensors']);
+    expect(compressLarger.code).toBe(2);
+    expect(compressLarger.stderr).toMatch(/--validation 600 would measure accuracy on images it learned/);
+    const same = adtn(['eval', '--checkpoint', 'val-fc2.safetensors', '--validation', '500', '--test-limit', '50']);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stdout).toMatch(/validation accuracy/);
     const other = adtn(['train', '--epochs', '2', '--out', 'val-fc2.safetensors', '--resume', '--validation', '400']);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/--validation 500, not 400/);

@@ -60,7 +60,8 @@ describe('results files written by several processes at once', () => {
   it('lose no rows, and a lock left by a killed writer is taken over', async () => {
     const { spawn } = await import('node:child_process');
     const { resolve } = await import('node:path');
-    const results = join(dir, 'shared.json');
+    // In folders that do not exist yet: the writers also race to make them.
+    const results = join(dir, 'fresh', 'nested', 'shared.json');
     const module = resolve(__dirname, '../../dist/cli/results-io.js');
     const writer = (w: number) => `
       const { appendResult } = await import(${JSON.stringify(module)});

@@ -11,7 +11,7 @@ import type { Sequential } from '../../nn/layers/sequential.js';
 import type { Tensor } from '../../tensor.js';
 import { loadRun, saveRun, type RunState } from '../checkpoint.js';
 import { defaultInputShape } from '../model-zoo.js';
-import { COMPRESSION_FLAGS, DATA_FLAGS, TRAINING_FLAGS, compressionFrom, dataFrom, describeSpec, requireWritable, resumedRecipe, trainingFrom } from '../flag-groups.js';
+import { COMPRESSION_FLAGS, DATA_FLAGS, TRAINING_FLAGS, compressionFrom, dataFrom, describeSpec, checkValidationSplit, requireWritable, resumedRecipe, trainingFrom } from '../flag-groups.js';
 import { loaderFor, type DatasetSplits } from '../datasets.js';
 import { progressBar } from '../progress.js';
 import { appendResult } from '../results-io.js';
@@ -152,6 +152,7 @@ export async function runCompress(flags: ParsedFlags, context: CommandContext): 
     const already = Object.keys(loaded.state.compression).filter((l) => (flags.layers as string[]).includes(l));
     if (already.length > 0) throw new UsageError(`adtn compress: ${checkpoint} has ${already.join(', ')} compressed already`);
     checkLayers(loaded.model, flags.layers as string[], checkpoint, compressionFrom(flags));
+    checkValidationSplit('compress', checkpoint, loaded.state.recipe?.validation, settings.validation);
   }
   const { model, state, optimizerState } = loaded;
   if (context.given.has('dataset') && flags.dataset !== state.dataset) {

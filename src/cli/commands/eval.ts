@@ -6,7 +6,7 @@ import { parameterReport } from '../../compress/compress.js';
 import { WeightedLayer } from '../../nn/layers/weighted-layer.js';
 import { evaluate } from '../../nn/training.js';
 import { loadRun } from '../checkpoint.js';
-import { DATA_FLAGS, dataFrom, requireWritable } from '../flag-groups.js';
+import { DATA_FLAGS, checkValidationSplit, dataFrom, requireWritable } from '../flag-groups.js';
 import { loaderFor } from '../datasets.js';
 import { appendResult } from '../results-io.js';
 import { resultRow } from '../result-row.js';
@@ -39,10 +39,11 @@ export async function runEval(flags: ParsedFlags, context: CommandContext): Prom
   requireWritable('eval', 'results', flags.results as string | undefined);
   const { model, state, optimizerState } = loadRun(checkpoint);
   for (const t of optimizerState.values()) t.dispose();
+  checkValidationSplit('eval', checkpoint, state.recipe?.validation, flags.validation as number | undefined);
   const data = dataFrom({ ...flags, dataset: context.given.has('dataset') ? flags.dataset : state.dataset });
   const report = parameterReport(model);
   const compressed = Object.keys(state.compression).length > 0;
-  const named = flags.layers as string[] | undefined;
+  const named = flags.layers === undefined ? undefined : [...new Set(flags.layers as string[])];
   if (named !== undefined) {
     if (compressed) throw new UsageError('adtn eval: --layers is for dense checkpoints; a compressed one counts its compressed layers');
     const unknown = named.filter((l) => !report.layers.some((r) => r.layer === l));

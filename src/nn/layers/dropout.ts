@@ -33,7 +33,9 @@ export class Dropout extends Module {
     // One seed per call drawn from the layer's own generator, which continues from the buffer.
     this.generator.setState(Array.from(this.generatorState.toArray()));
     const seed = this.generator.nextUint32();
-    noGrad(() => this.generatorState.assign(tensor(this.generator.getState(), { dtype: 'float64' })));
+    const state = tensor(this.generator.getState(), { dtype: 'float64' });
+    noGrad(() => this.generatorState.assign(state));
+    state.dispose();
     return dropout(x, this.p, { seed });
   }
 }
