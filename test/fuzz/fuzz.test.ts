@@ -171,7 +171,8 @@ afterAll(() => {
   if (process.env.ADTN_FUZZ_RUNS !== undefined) process.stdout.write(`fuzz: ${generated} generated inputs\n`);
 });
 
-describe('fuzzing', { timeout: 600_000 }, () => {
+// A full `npm run fuzz` takes minutes per property on a busy machine: the limit grows with the runs.
+describe('fuzzing', { timeout: Math.max(600_000, RUNS * 250) }, () => {
   it('einsum: random specs and shapes give the reference result or a library error', () => {
     fc.assert(fc.property(einsumCase, ({ terms, sizes, explicit, outputPick, breakShape, garbage }) => {
       const inputs = terms.map((t) => t.join(''));
