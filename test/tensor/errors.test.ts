@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ArgumentError, DataLoader, DtypeError, OutOfMemoryError, ReleasedTensorError, ShapeError, arange, concat, conv2d, crossEntropy,
-  dropout, full, gather, mse, noGrad, oneHot, ones, parseCifar, parseIdx, parseSafetensors, pow, randn, sum, tensor, tidy, where,
+  alexnet, dropout, full, gather, mse, noGrad, vgg16, oneHot, ones, parseCifar, parseIdx, parseSafetensors, pow, randn, sum, tensor, tidy, where,
   zeros, type Tensor,
 } from '../../src/index.js';
 
@@ -69,6 +69,8 @@ const badCalls: [string, () => unknown, ErrorClass, RegExp[]][] = [
   ['parseCifar of null', () => parseCifar(null as never, 'cifar10'), ArgumentError, [/^parseCifar: expected the file's bytes as a Uint8Array, got null/]],
   ['parseIdx of a string', () => parseIdx('abc' as never), ArgumentError, [/^parseIdx: expected the file's bytes as a Uint8Array, got "abc"/]],
   ['sum over axes given as a string', () => sum(a23(), '1' as never), ArgumentError, [/^sum: axes must be an axis, an array of axes, or undefined for all, got "1"/]],
+  ['vgg16 with a classifier beyond memory, before building anything', () => vgg16({ hidden: 1e6 }), OutOfMemoryError, [/^vgg16: a 512 -> 1000000 -> 1000000 -> 10 classifier needs 4002088000000 bytes of weights/]],
+  ['alexnet with a classifier beyond memory', () => alexnet({ hidden: 40_000 }), OutOfMemoryError, [/^alexnet: a 4096 -> 40000 -> 40000 -> 10 classifier needs/]],
   ['arange beyond memory', () => arange(0, 1e12), OutOfMemoryError, [/^arange: 1000000000000 elements \(4000000000000 bytes\) exceed the 4294967296 bytes/]],
   ['conv2d with a string for options', () => conv2d(ones([1, 1, 4, 4]), ones([1, 1, 3, 3]), null, 'same' as never), ArgumentError, [/^conv2d: options must be an object such as \{ stride: 1, padding: 1 \}, got "same"/]],
   // Silent wrong results become errors.

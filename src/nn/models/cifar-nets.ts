@@ -7,7 +7,9 @@
 // smaller images with zeros to 32 x 32 first. Parameter counts for width 1 and 10 classes are
 // asserted in the tests and listed in the README.
 
-import { ArgumentError, optionsObject } from '../../errors.js';
+import { ArgumentError, OutOfMemoryError, optionsObject } from '../../errors.js';
+import { MAX_MEMORY_BYTES } from '../../backend/allocator.js';
+import { bytesPerElement, type Dtype } from '../../tensor/dtype.js';
 import type { Module } from '../module.js';
 import { ReLU } from '../layers/activations.js';
 import { Conv2d } from '../layers/conv2d.js';
@@ -53,6 +55,18 @@ function inputOf(model: string, options: CifarModelOptions): [number, number, nu
   return [shape[0], shape[1], shape[2]];
 }
 
+/**
+ * Refuses, before any layer is built, a classifier (in -> hidden -> hidden -> classes) whose
+ * weights alone exceed WebAssembly memory: it would fill memory with the convolutions and the
+ * first layers before failing (a 4096 x 10^6 layer takes seconds to initialise).
+ */
+function checkClassifier(model: string, inFeatures: number, hidden: number, classes: number, dtype: Dtype | undefined): void {
+  const bytes = (inFeatures * hidden + hidden * hidden + hidden * classes) * bytesPerElement(dtype ?? 'float32');
+  if (bytes > MAX_MEMORY_BYTES) {
+    throw new OutOfMemoryError(`${model}: a ${inFeatures} -> ${hidden} -> ${hidden} -> ${classes} classifier needs ${bytes} bytes of weights; WebAssembly memory holds ${MAX_MEMORY_BYTES}`);
+  }
+}
+
 // Output size of a 3x3 max pooling with stride 2 and padding 1.
 function poolSize(n: number): number {
   return Math.floor((n - 1) / 2) + 1;
@@ -95,6 +109,7 @@ export function alexnet(optionsIn: CifarModelOptions = {}): Sequential {
   const hidden = hiddenOf('alexnet', options, w);
   const [channels, height, width] = inputOf('alexnet', options);
   const map = [height, width].map((n) => poolSize(poolSize(poolSize(n)))) as [number, number];
+  checkClassifier('alexnet', c[4]! * map[0] * map[1], hidden, options.numClasses ?? 10, d);
   const layers: [string, Module][] = [
     ['conv1', new Conv2d(channels, c[0]!, 5, { padding: 2, dtype: d, seed: next(), init: 'kaiming' })], ['relu1', new ReLU()],
     ['pool1', new MaxPool2d(3, { stride: 2, padding: 1 })], ['norm1', new LocalResponseNorm(5)],
@@ -124,6 +139,7 @@ export function zfnet(optionsIn: CifarModelOptions = {}): Sequential {
   const hidden = hiddenOf('zfnet', options, w);
   const [channels, height, width] = inputOf('zfnet', options);
   const map = [height, width].map((n) => poolSize(poolSize(poolSize(n)))) as [number, number];
+  checkClassifier('zfnet', c[4]! * map[0] * map[1], hidden, options.numClasses ?? 10, d);
   return Sequential.named([
     ['conv1', new Conv2d(channels, c[0]!, 7, { padding: 3, dtype: d, seed: next(), init: 'kaiming' })], ['relu1', new ReLU()],
     ['pool1', new MaxPool2d(3, { stride: 2, padding: 1 })], ['norm1', new LocalResponseNorm(5)],
@@ -153,6 +169,7 @@ export function vgg16(optionsIn: CifarModelOptions = {}): Sequential {
   // Five 2x2 poolings: images smaller than 32 x 32 are padded to it.
   const layers: [string, Module][] = height < 32 || width < 32 ? [['pad', ZeroPad2d.toSize(height, width, 32)]] : [];
   const map = [Math.max(32, height), Math.max(32, width)].map((n) => Math.floor(n / 32));
+  checkClassifier('vgg16', scaled(512, w) * map[0]! * map[1]!, hiddenOf('vgg16', options, w), options.numClasses ?? 10, d);
   let inChannels = channels;
   blocks.forEach((block, b) => {
     block.forEach((n, i) => {
