@@ -10,7 +10,7 @@ import { ArgumentError, describeValue } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { clone } from '../ops/elementwise.js';
 import { record, noGrad } from './graph.js';
-import { closeScope, openScope } from '../tensor/lifetime.js';
+import { closeScope, collectTensors, openScope, type Releasable } from '../tensor/lifetime.js';
 
 /**
  * What a custom function's backward rule sees. Tensors the forward saves are released when the
@@ -43,16 +43,6 @@ export interface CustomSaved {
   gradients(gradient: Tensor, inputs: readonly Tensor[], output: Tensor, needs: (i: number) => boolean): (Tensor | null)[];
   /** Called when the graph is freed: releases the tensors the forward made and saved. */
   release(): void;
-}
-
-// Tensors in a saved value (itself, or inside arrays and plain objects, a few levels deep).
-function savedTensors(value: unknown, into: Tensor[] = [], depth = 0): Tensor[] {
-  if (value instanceof Tensor) into.push(value);
-  else if (depth < 4 && Array.isArray(value)) for (const v of value) savedTensors(v, into, depth + 1);
-  else if (depth < 4 && typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const v of Object.values(value)) savedTensors(v, into, depth + 1);
-  }
-  return into;
 }
 
 /**
@@ -97,7 +87,9 @@ export function customFunction<Saved = undefined>(definition: CustomFunctionDefi
     // Saved tensors the forward made are results like any operation's (released with the step or
     // the enclosing tidy at the latest) and go as soon as the graph is freed; the caller's tensors
     // are never the function's to release.
-    const made = new Set(savedTensors(saved).filter((t) => created.has(t) && t !== result && !t.kept));
+    const inSaved = new Set<Releasable>();
+    collectTensors(saved, inSaved);
+    const made = new Set([...inSaved].filter((t): t is Tensor => t instanceof Tensor && created.has(t) && t !== result && !t.kept));
     const state: CustomSaved = {
       gradients: (gradient, inputsOfNode, outputOfNode, needs) => {
         const grads = backward(gradient, { inputs: inputsOfNode, output: outputOfNode, saved, needs });

@@ -34,10 +34,8 @@ function differentiate(op: string, f: Differentiable, inputs: readonly Tensor[],
     if (cotangent === undefined && value.size !== 1) {
       throw new ShapeError(`${op}: the function must return one element, got shape ${formatShape(value.shape)}; use vjp for other outputs`);
     }
-    if (value.requiresGrad) {
-      if (cotangent !== undefined && !(cotangent instanceof Tensor)) throw new ArgumentError(`${op}: the cotangent must be a Tensor`);
-      runBackward(value, cotangent, {}, false);
-    }
+    // vjp checked the cotangent; grad and valueAndGrad pass none.
+    if (value.requiresGrad) runBackward(value, cotangent, {}, false);
     // An input the value does not depend on has a zero gradient.
     const grads = leaves.map((leaf, i) => leaf.grad ?? zerosLike(inputs[i]!));
     return { value: detach(value), grads };

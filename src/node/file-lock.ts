@@ -3,6 +3,7 @@
 // the owner's process id. A lock whose owner is gone (killed mid-update) is taken over.
 
 import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { processIsRunning } from './output-files.js';
 
 const WAIT_MS = 20;
 const TIMEOUT_MS = 60_000;
@@ -22,12 +23,7 @@ function ownerIsGone(lockPath: string): boolean {
   }
   const pid = Number(text);
   if (text === '' || !Number.isInteger(pid) || pid <= 0) return age > UNWRITTEN_GRACE_MS;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return !processIsRunning(pid);
 }
 
 /** Runs fn while holding the lock on path; waits for another holder, up to a minute. */

@@ -48,7 +48,8 @@ export function temporaryName(path: string): string {
   return `${path}.${process.pid}.${Date.now()}.tmp`;
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process with this id exists (one we may not signal counts as running). */
+export function processIsRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -75,7 +76,7 @@ export function removeStaleTemporaries(path: string): void {
     const match = /^\.(\d+)\.(\d+|probe)\.tmp$/.exec(entry.slice(name.length));
     if (match === null) continue;
     const pid = Number(match[1]);
-    if (pid === process.pid || isRunning(pid)) continue;
+    if (pid === process.pid || processIsRunning(pid)) continue;
     try {
       unlinkSync(join(folder, entry));
     } catch {

@@ -57,7 +57,8 @@ export function endStep(): void {
   currentStep = [];
 }
 
-function collectTensors(value: unknown, into: Set<Releasable>, depth = 0): void {
+/** @internal Adds the tensors in value (itself, or inside arrays, plain objects and Maps) to into. */
+export function collectTensors(value: unknown, into: Set<Releasable>, depth = 0): void {
   if (value === null || typeof value !== 'object' || depth > 8) return;
   if ('storage' in value && 'kept' in value) {
     into.add(value as Releasable);

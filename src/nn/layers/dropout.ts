@@ -3,7 +3,8 @@ import type { Tensor } from '../../tensor.js';
 import { dropout } from '../../ops/composite.js';
 import { tensor } from '../../tensor/creation.js';
 import { RandomGenerator } from '../../tensor/random.js';
-import { noGrad } from '../../autograd/graph.js';
+import { kernels } from '../../backend/engine.js';
+import { elementIndex } from '../../backend/kernel-module.js';
 import { Module } from '../module.js';
 
 /**
@@ -18,6 +19,9 @@ import { Module } from '../module.js';
 export class Dropout extends Module {
   private readonly generator: RandomGenerator;
   private readonly generatorState: Tensor;
+  // The buffer's storage version when generator and buffer last agreed: another version means a
+  // state dict was loaded into it, and the generator continues from the buffer.
+  private syncedVersion: number;
 
   constructor(readonly p = 0.5, options: { seed?: number } = {}) {
     super();
@@ -26,16 +30,20 @@ export class Dropout extends Module {
     this.generator = new RandomGenerator(options.seed ?? 0);
     // Optional: checkpoints written before the state was saved load, and start from the seed.
     this.generatorState = this.registerBuffer('generatorState', tensor(this.generator.getState(), { dtype: 'float64' }), { optional: true });
+    this.syncedVersion = this.generatorState.storage!.version;
   }
 
   forward(x: Tensor): Tensor {
     if (!this.training || this.p === 0) return x;
-    // One seed per call drawn from the layer's own generator, which continues from the buffer.
-    this.generator.setState(Array.from(this.generatorState.toArray()));
+    // One seed per call drawn from the layer's own generator; the new state is written into the
+    // buffer in place (no tensor per call), which leaves its storage version as it was.
+    const buffer = this.generatorState;
+    if (buffer.storage!.version !== this.syncedVersion) {
+      this.generator.setState(Array.from(buffer.toArray()));
+      this.syncedVersion = buffer.storage!.version;
+    }
     const seed = this.generator.nextUint32();
-    const state = tensor(this.generator.getState(), { dtype: 'float64' });
-    noGrad(() => this.generatorState.assign(state));
-    state.dispose();
+    kernels().f64.set(this.generator.getState(), elementIndex(buffer.ptr, 8));
     return dropout(x, this.p, { seed });
   }
 }
