@@ -10,6 +10,61 @@
 
 import { at } from './lanes';
 
+// Rows of a column matrix are short (OW: 32 down to 2 in a 32 x 32 network), where memory.copy
+// and memory.fill cost more in call overhead than in moving bytes (measured: im2col 13% of a
+// VGG-16 training step with them); these loops move 16 bytes per step and finish with scalars.
+@inline
+function copyElements<T>(dst: usize, src: usize, count: i32): void {
+  let bytes = <usize>count * sizeof<T>();
+  while (bytes >= 16) {
+    v128.store(dst, v128.load(src));
+    dst += 16;
+    src += 16;
+    bytes -= 16;
+  }
+  while (bytes > 0) {
+    store<T>(dst, load<T>(src));
+    dst += sizeof<T>();
+    src += sizeof<T>();
+    bytes -= sizeof<T>();
+  }
+}
+
+// dst[i] += src[i] for i < count.
+@inline
+function addElements<T>(dst: usize, src: usize, count: i32): void {
+  let bytes = <usize>count * sizeof<T>();
+  while (bytes >= 16) {
+    const sum = sizeof<T>() == 4 ? f32x4.add(v128.load(dst), v128.load(src)) : f64x2.add(v128.load(dst), v128.load(src));
+    v128.store(dst, sum);
+    dst += 16;
+    src += 16;
+    bytes -= 16;
+  }
+  while (bytes > 0) {
+    store<T>(dst, load<T>(dst) + load<T>(src));
+    dst += sizeof<T>();
+    src += sizeof<T>();
+    bytes -= sizeof<T>();
+  }
+}
+
+@inline
+function zeroElements<T>(dst: usize, count: i32): void {
+  let bytes = <usize>count * sizeof<T>();
+  const zero = i32x4.splat(0);
+  while (bytes >= 16) {
+    v128.store(dst, zero);
+    dst += 16;
+    bytes -= 16;
+  }
+  while (bytes > 0) {
+    store<T>(dst, <T>0);
+    dst += sizeof<T>();
+    bytes -= sizeof<T>();
+  }
+}
+
 export function im2col<T>(
   cols: usize, ld: i32, image: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32,
   strideH: i32, strideW: i32, padH: i32, padW: i32, dilationH: i32, dilationW: i32, OH: i32, OW: i32,
@@ -25,7 +80,7 @@ export function im2col<T>(
           const ih = oh * strideH - padH + kh * dilationH;
           const out = at<T>(dst, <usize>oh * OW);
           if (ih < 0 || ih >= H) {
-            memory.fill(out, 0, <usize>OW * sizeof<T>());
+            zeroElements<T>(out, OW);
             continue;
           }
           const src = at<T>(plane, <usize>ih * W);
@@ -35,13 +90,13 @@ export function im2col<T>(
           if (first > OW) first = OW;
           if (last > OW) last = OW;
           if (last < first) last = first;
-          if (first > 0) memory.fill(out, 0, <usize>first * sizeof<T>());
+          zeroElements<T>(out, first);
           if (strideW == 1) {
-            if (last > first) memory.copy(at<T>(out, first), at<T>(src, first + dw), <usize>(last - first) * sizeof<T>());
+            copyElements<T>(at<T>(out, first), at<T>(src, first + dw), last - first);
           } else {
             for (let ow = first; ow < last; ow++) store<T>(at<T>(out, ow), load<T>(at<T>(src, ow * strideW + dw)));
           }
-          if (last < OW) memory.fill(at<T>(out, last), 0, <usize>(OW - last) * sizeof<T>());
+          zeroElements<T>(at<T>(out, last), OW - last);
         }
         row++;
       }
@@ -69,6 +124,10 @@ export function col2im<T>(
           let first = dw >= 0 ? 0 : (-dw + strideW - 1) / strideW;
           let last = (W - dw + strideW - 1) / strideW;
           if (last > OW) last = OW;
+          if (strideW == 1 && last > first) {
+            addElements<T>(at<T>(dst, first + dw), at<T>(src, first), last - first);
+            continue;
+          }
           for (let ow = first; ow < last; ow++) {
             const p = at<T>(dst, ow * strideW + dw);
             store<T>(p, load<T>(p) + load<T>(at<T>(src, ow)));

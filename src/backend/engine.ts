@@ -2,7 +2,7 @@
 // build this JavaScript engine supports; initEngine() chooses explicitly (and works where
 // synchronous compilation is not allowed, such as a browser's main thread).
 
-import { KernelModule, type KernelBuildChoice } from './kernel-module.js';
+import { KernelModule, checkThreads, type KernelBuildChoice } from './kernel-module.js';
 import type { AllocatorStats } from './allocator.js';
 import { ArgumentError, optionsObject } from '../errors.js';
 
@@ -14,24 +14,51 @@ export function kernels(): KernelModule {
   return engine;
 }
 
+/** What initEngine chooses. */
+export interface EngineOptions {
+  /** Kernel build (default 'auto': relaxed SIMD where the engine has it). */
+  build?: KernelBuildChoice;
+  /**
+   * Threads that run kernels, the calling thread included (default: ADTN_THREADS when set, else
+   * the available cores). Large GEMMs, convolutions, gate circuits and elementwise ops are split
+   * across them; results do not depend on the count.
+   */
+  threads?: number;
+}
+
 /**
- * Instantiates the engine's kernel module asynchronously with a chosen build. Call it before
- * creating any tensor; calling it again with a different build throws.
+ * Instantiates the engine's kernel module asynchronously with a chosen build and thread count.
+ * Call it before creating any tensor; calling it again with a different build or thread count
+ * throws.
  *
  * @example
- * await initEngine({ build: 'simd' });
+ * await initEngine({ build: 'simd', threads: 2 });
  */
-export async function initEngine(optionsIn: { build?: KernelBuildChoice } = {}): Promise<KernelModule> {
+export async function initEngine(optionsIn: EngineOptions = {}): Promise<KernelModule> {
   const options = optionsObject('initEngine', optionsIn);
   const choice = options.build ?? 'auto';
+  const threads = options.threads === undefined ? undefined : checkThreads('initEngine', options.threads);
   if (engine !== undefined) {
     if (choice !== 'auto' && engine.build !== choice) {
       throw new ArgumentError(`initEngine: the engine already runs the '${engine.build}' build; it cannot switch to '${choice}'`);
     }
+    if (threads !== undefined && engine.threads !== threads) {
+      throw new ArgumentError(`initEngine: the engine already runs ${engine.threads} thread(s); it cannot switch to ${threads}`);
+    }
     return engine;
   }
-  engine = await KernelModule.load(choice);
+  engine = await KernelModule.load(choice, threads);
   return engine;
+}
+
+/**
+ * Threads that run the engine's kernels, the calling thread included.
+ *
+ * @example
+ * engineThreads();   // 2 on a two-core machine unless ADTN_THREADS or initEngine says otherwise
+ */
+export function engineThreads(): number {
+  return kernels().threads;
 }
 
 /**

@@ -7,16 +7,53 @@
 // Typed views of linear memory are detached whenever memory grows; the view getters check the
 // buffer identity and re-create them, so a view read through them is always current. Never keep
 // a view across a call that may allocate.
+//
+// Memory is a shared WebAssembly.Memory (the module imports it), so worker threads can run
+// kernels on the same tensors (thread-pool.ts). Shared memory must declare its maximum: 65536
+// pages, the wasm32 ceiling of 4 GiB, which only reserves address space until memory grows.
 
 import { Allocator, type AllocatorStats } from './allocator.js';
 import { RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './kernel-binaries.generated.js';
 import { checkKernelExports, type KernelExports } from './kernel-exports.js';
+import { MAX_THREADS, THREAD_POOL_BYTES, ThreadPool } from './thread-pool.js';
 import { ArgumentError } from '../errors.js';
 
 /** A kernel build: plain 128-bit SIMD, or relaxed SIMD (fused multiply-add where the engine has it). */
 export type KernelBuild = 'simd' | 'relaxed';
 /** A build to load, or 'auto': relaxed SIMD when the engine supports it, plain SIMD otherwise. */
 export type KernelBuildChoice = KernelBuild | 'auto';
+
+/** Pages of the shared memory's declared maximum: all of wasm32's 4 GiB. */
+const MAXIMUM_PAGES = 65536;
+
+/**
+ * The threads a module runs when none are asked for: ADTN_THREADS when set (Node.js), else the
+ * cores this process may use.
+ *
+ * @example
+ * defaultThreads();   // 2 on a two-core machine
+ */
+export function defaultThreads(): number {
+  const nodeProcess = (globalThis as { process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (id: string) => unknown } }).process;
+  const fromEnvironment = nodeProcess?.env?.ADTN_THREADS;
+  if (fromEnvironment !== undefined && fromEnvironment !== '') {
+    if (!/^[0-9]+$/.test(fromEnvironment.trim())) {
+      throw new ArgumentError(`ADTN_THREADS: expected a whole number of threads from 1 to ${MAX_THREADS}, got ${JSON.stringify(fromEnvironment)}`);
+    }
+    return checkThreads('ADTN_THREADS', Number(fromEnvironment));
+  }
+  const os = nodeProcess?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const cores = os?.availableParallelism?.() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  return Math.max(1, Math.min(MAX_THREADS, Math.floor(cores)));
+}
+
+/** `threads` if it is a whole number from 1 to MAX_THREADS; otherwise an ArgumentError naming `op`. */
+export function checkThreads(op: string, threads: unknown): number {
+  if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new ArgumentError(`${op}: threads must be a whole number from 1 to ${MAX_THREADS}, got ${typeof threads === 'number' ? threads : typeof threads}`);
+  }
+  return threads;
+}
 
 /** The highest tensor rank a kernel descriptor holds. */
 export const MAX_RANK = 64;
@@ -81,6 +118,10 @@ export function simdSupported(): boolean {
   return WebAssembly.validate(kernelBinary('simd'));
 }
 
+function newSharedMemory(): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: 1, maximum: MAXIMUM_PAGES, shared: true });
+}
+
 function resolveBuild(choice: KernelBuildChoice): KernelBuild {
   if (choice === 'auto') return relaxedSimdSupported() ? 'relaxed' : 'simd';
   if (choice !== 'simd' && choice !== 'relaxed') {
@@ -109,13 +150,18 @@ export class KernelModule {
   private f64View: Float64Array;
   private i32View: Int32Array;
   private u8View: Uint8Array;
-  private gemmWork = 0;
+  private readonly gemmWork: number[] = [];
   private descriptorPtr = 0;
+  private readonly partDescriptors: number[] = [];
+  /** @internal The threads that run this module's split kernels (the calling thread included). */
+  readonly pool: ThreadPool;
 
   private constructor(
     readonly build: KernelBuild,
     /** @internal The raw kernel exports (pointers into this module's memory; no checks). */
     readonly kernels: KernelExports,
+    module: WebAssembly.Module,
+    threads: number,
   ) {
     const memory = kernels.memory;
     // An i32 result reaches JavaScript signed; addresses are unsigned.
@@ -129,22 +175,39 @@ export class KernelModule {
     this.f64View = new Float64Array(memory.buffer);
     this.i32View = new Int32Array(memory.buffer);
     this.u8View = new Uint8Array(memory.buffer);
+    const poolAddress = threads > 1 ? this.allocator.alloc(THREAD_POOL_BYTES, 'thread pool') : 0;
+    this.pool = new ThreadPool(module, memory, kernels as unknown as Record<string, unknown>, poolAddress, threads);
   }
 
-  /** Instantiates a build synchronously (fine in Node.js and workers; browsers' main thread may refuse). */
-  static create(choice: KernelBuildChoice = 'auto'): KernelModule {
+  /**
+   * Instantiates a build synchronously (fine in Node.js and workers; browsers' main thread may
+   * refuse) with `threads` threads (default: defaultThreads()).
+   */
+  static create(choice: KernelBuildChoice = 'auto', threads?: number): KernelModule {
     const build = resolveBuild(choice);
+    const count = threads === undefined ? defaultThreads() : checkThreads('kernel module', threads);
     const module = new WebAssembly.Module(kernelBinary(build));
-    const instance = new WebAssembly.Instance(module, {});
-    return new KernelModule(build, checkKernelExports(instance.exports, `${build} build`));
+    const instance = new WebAssembly.Instance(module, { env: { memory: newSharedMemory() } });
+    return new KernelModule(build, checkKernelExports(instance.exports, `${build} build`), module, count);
   }
 
   /** Instantiates a build asynchronously. */
-  static async load(choice: KernelBuildChoice = 'auto'): Promise<KernelModule> {
+  static async load(choice: KernelBuildChoice = 'auto', threads?: number): Promise<KernelModule> {
     const build = resolveBuild(choice);
+    const count = threads === undefined ? defaultThreads() : checkThreads('kernel module', threads);
     const module = await WebAssembly.compile(kernelBinary(build));
-    const instance = await WebAssembly.instantiate(module, {});
-    return new KernelModule(build, checkKernelExports(instance.exports, `${build} build`));
+    const instance = await WebAssembly.instantiate(module, { env: { memory: newSharedMemory() } });
+    return new KernelModule(build, checkKernelExports(instance.exports, `${build} build`), module, count);
+  }
+
+  /** Threads that run this module's kernels, the calling thread included. */
+  get threads(): number {
+    return this.pool.threads;
+  }
+
+  /** Stops the module's worker threads; kernels then run on the calling thread alone. */
+  closeThreads(): void {
+    this.pool.close();
   }
 
   get memory(): WebAssembly.Memory {
@@ -171,10 +234,17 @@ export class KernelModule {
     return this.u8View;
   }
 
-  /** Scratch that GEMM packs into; allocated on first use and kept. */
-  gemmWorkspace(): number {
-    if (this.gemmWork === 0) this.gemmWork = this.allocator.alloc(this.kernels.gemmWorkspaceBytes(), 'GEMM workspace');
-    return this.gemmWork;
+  /**
+   * Scratch that GEMM packs into, one per part of a split task (a part runs on one thread at a
+   * time); allocated on first use and kept.
+   */
+  gemmWorkspace(part = 0): number {
+    let work = this.gemmWork[part];
+    if (work === undefined) {
+      work = this.allocator.alloc(this.kernels.gemmWorkspaceBytes(), 'GEMM workspace');
+      this.gemmWork[part] = work;
+    }
+    return work;
   }
 
   /**
@@ -183,8 +253,13 @@ export class KernelModule {
    */
   descriptor(...arrays: readonly (readonly number[])[]): number {
     if (this.descriptorPtr === 0) this.descriptorPtr = this.allocator.alloc(DESCRIPTOR_BYTES, 'kernel descriptor');
+    this.writeDescriptor(this.descriptorPtr, arrays);
+    return this.descriptorPtr;
+  }
+
+  private writeDescriptor(ptr: number, arrays: readonly (readonly number[])[]): void {
     const view = this.i32;
-    let at = elementIndex(this.descriptorPtr, 4);
+    let at = elementIndex(ptr, 4);
     for (const values of arrays) {
       if (values.length > MAX_RANK) {
         throw new ArgumentError(`kernel descriptor: rank ${values.length} exceeds the maximum of ${MAX_RANK}`);
@@ -192,7 +267,20 @@ export class KernelModule {
       for (let i = 0; i < values.length; i++) view[at + i] = values[i]!;
       at += values.length;
     }
-    return this.descriptorPtr;
+  }
+
+  /**
+   * @internal Like descriptor(), into a block of its own for part `part` of a split task (a
+   * kernel may write scratch into its descriptor, so parts running at once cannot share one).
+   */
+  partDescriptor(part: number, ...arrays: readonly (readonly number[])[]): number {
+    let ptr = this.partDescriptors[part];
+    if (ptr === undefined) {
+      ptr = this.allocator.alloc(DESCRIPTOR_BYTES, 'kernel descriptor');
+      this.partDescriptors[part] = ptr;
+    }
+    this.writeDescriptor(ptr, arrays);
+    return ptr;
   }
 
   stats(): AllocatorStats {

@@ -16,8 +16,10 @@ import { kernels } from '../backend/engine.js';
 import { isGradEnabled, record } from '../autograd/graph.js';
 import { sameDtype } from '../tensor/dtype.js';
 import { kernelsFor } from './kernel-set.js';
+import { runIndependent } from './parallel-kernels.js';
 import { stridedCopy } from './movement.js';
 import { operand } from './operand.js';
+import type { KernelCall } from '../backend/thread-pool.js';
 
 const COLUMN_BYTES = 16 * 2 ** 20;
 
@@ -73,16 +75,27 @@ function chunkSize(g: ConvGeometry, bytes: number): number {
   return Math.max(1, Math.min(g.N, Math.floor(COLUMN_BYTES / Math.max(1, perImage))));
 }
 
-// Fills the first count·P columns of cols [CKK, ld] with the receptive fields of images
-// n0 .. n0 + count (ld is the allocated row length, chunk·P).
-function unfold(g: ConvGeometry, x: Tensor, cols: Tensor, ld: number, n0: number, count: number): void {
-  const k = kernelsFor(x.dtype);
-  const bytes = x.dtype === 'float32' ? 4 : 8;
+// The im2col (or col2im) calls for images n0 .. n0 + count, between the images of `images` and the
+// first count·P columns of cols [CKK, ld] (ld is the allocated row length, chunk·P). The calls
+// touch disjoint columns (and images), so they run split across threads.
+function windowCalls(kind: 'im2col' | 'col2im', g: ConvGeometry, images: Tensor, cols: Tensor, ld: number, n0: number, count: number): KernelCall[] {
+  const bytes = images.dtype === 'float32' ? 4 : 8;
+  const name = `${kind}${images.dtype === 'float32' ? 'F32' : 'F64'}`;
   const P = g.OH * g.OW;
+  const calls: KernelCall[] = [];
   for (let i = 0; i < count; i++) {
-    k.im2col(cols.ptr + i * P * bytes, ld, x.ptr + (n0 + i) * g.C * g.H * g.W * bytes,
-      g.C, g.H, g.W, g.KH, g.KW, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.OH, g.OW);
+    const column = cols.ptr + i * P * bytes;
+    const image = images.ptr + (n0 + i) * g.C * g.H * g.W * bytes;
+    const geometry = [g.C, g.H, g.W, g.KH, g.KW, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.OH, g.OW];
+    calls.push({ name, args: kind === 'im2col' ? [column, ld, image, ...geometry] : [image, column, ld, ...geometry] });
   }
+  return calls;
+}
+
+// Fills the first count·P columns of cols [CKK, ld] with the receptive fields of images
+// n0 .. n0 + count.
+function unfold(g: ConvGeometry, x: Tensor, cols: Tensor, ld: number, n0: number, count: number): void {
+  runIndependent(kernels(), windowCalls('im2col', g, x, cols, ld, n0, count));
 }
 
 /**
@@ -156,10 +169,7 @@ export function conv2dBackward(gradient: Tensor, x: Tensor, weight: Tensor, hasB
     if (dX !== null) {
       // dcols [CKK, count·P] = Wᵀ · dy, then folded back into the images.
       k.gemm(1, 0, CKK, count * P, g.OC, 1, weight.ptr, CKK, dy.ptr, count * P, 0, cols.ptr, chunk * P, work);
-      for (let i = 0; i < count; i++) {
-        k.col2im(dX.ptr + (n0 + i) * g.C * g.H * g.W * bytes, cols.ptr + i * P * bytes, chunk * P,
-          g.C, g.H, g.W, g.KH, g.KW, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.OH, g.OW);
-      }
+      runIndependent(kernels(), windowCalls('col2im', g, dX, cols, chunk * P, n0, count));
     }
   }
   dy.dispose();

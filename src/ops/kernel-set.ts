@@ -1,10 +1,12 @@
 // The kernels of one dtype, looked up once: ops call kernelsFor(dtype).binary(...) instead of
 // choosing between the F32 and F64 exports at every call. The set is DtypeKernels itself: every
-// family in kernel-exports.ts, under its name without the dtype suffix.
+// family in kernel-exports.ts, under its name without the dtype suffix, with large calls split
+// across the engine's threads (parallel-kernels.ts).
 
 import { kernels } from '../backend/engine.js';
 import { DTYPE_KERNEL_NAMES, type DtypeKernels, type DtypeSuffix, type KernelExports } from '../backend/kernel-exports.js';
 import type { Dtype } from '../tensor/dtype.js';
+import { parallelKernels } from './parallel-kernels.js';
 
 export type KernelSet = DtypeKernels;
 
@@ -17,10 +19,14 @@ function build(exports: KernelExports, suffix: DtypeSuffix): KernelSet {
 }
 
 export function kernelsFor(dtype: Dtype): KernelSet {
-  const exports = kernels().kernels;
+  const module = kernels();
+  const exports = module.kernels;
   let sets = cache.get(exports);
   if (sets === undefined) {
-    sets = { float32: build(exports, 'F32'), float64: build(exports, 'F64') };
+    sets = {
+      float32: parallelKernels(build(exports, 'F32'), module, 'F32'),
+      float64: parallelKernels(build(exports, 'F64'), module, 'F64'),
+    };
     cache.set(exports, sets);
   }
   return sets[dtype];

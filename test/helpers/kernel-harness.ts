@@ -28,8 +28,8 @@ export class Harness {
   readonly ref: ReferenceKernels;
   private readonly random: () => number;
 
-  constructor(build: KernelBuild, seed = 1) {
-    this.module = KernelModule.create(build);
+  constructor(build: KernelBuild, seed = 1, threads?: number) {
+    this.module = KernelModule.create(build, threads);
     this.ref = referenceKernels(this.module);
     this.random = seededRandom(seed);
   }

@@ -1,0 +1,305 @@
+// The kernels of one dtype with the large calls split across the engine's threads.
+//
+// Each wrapper takes the kernel's own arguments, and when the call is large enough to repay a
+// dispatch (a few microseconds with the workers awake) cuts it into parts that write disjoint
+// memory, which the thread pool runs. Two kinds of split:
+//
+// - Exact splits, where every output element is computed by the same arithmetic in the same
+//   order whatever the cut: elementwise ops and optimizer steps (ranges of elements), GEMM (ranges
+//   of rows or columns of C: each entry is still one dot product over k in KC slices), pooling
+//   (ranges of planes), reductions along an axis (ranges of outer rows), a gate's output (ranges
+//   of a), broadcasting binary ops (ranges of the first axis). These use one part per thread.
+// - Splits of a summation: a gate's gradient sums over every a; its parts sum ranges of a into
+//   their own partials, added in part order afterwards. The number of parts is chosen from the
+//   sizes alone (never from the thread count), so the result is the same for any thread count.
+//
+// Consequently results are bitwise equal with 1, 2 or any number of threads.
+
+import type { KernelModule } from '../backend/kernel-module.js';
+import type { KernelCall } from '../backend/thread-pool.js';
+import type { DtypeKernels, DtypeSuffix } from '../backend/kernel-exports.js';
+
+// Work below these sizes stays on the calling thread.
+const GEMM_SPLIT_FLOPS = 2 ** 19;
+const ELEMENTWISE_SPLIT = 2 ** 15;
+const GATE_SPLIT = 2 ** 13;
+const POOL_SPLIT = 2 ** 14;
+// Element offsets of parts are multiples of this (64 bytes or more: whole cache lines).
+const ALIGN_ELEMENTS = 16;
+// Parts of a gate gradient's summation over a (see above).
+const GATE_GRADIENT_PARTS = 4;
+// Narrowest column range of a column split: wider than the small-n GEMM path (at most 16
+// columns), so each part takes the same path as the whole.
+const MIN_SPLIT_COLUMNS = 32;
+
+/** Cuts [0, total) into `parts` ranges whose starts are multiples of `align` (some may be empty). */
+export function splitRange(total: number, parts: number, align: number): [number, number][] {
+  const ranges: [number, number][] = [];
+  const step = Math.ceil(total / parts / align) * align;
+  for (let p = 0; p < parts; p++) {
+    const start = Math.min(total, p * step);
+    const end = Math.min(total, start + step);
+    if (end > start) ranges.push([start, end]);
+  }
+  return ranges;
+}
+
+/**
+ * Runs independent kernel calls (no call writes what another reads or writes), in order within
+ * contiguous groups, one group per active thread of `module`.
+ *
+ * @example
+ * runIndependent(kernels(), images.map((ptr) => ({ name: 'im2colF32', args: [...] })));
+ */
+export function runIndependent(module: KernelModule, calls: readonly KernelCall[]): void {
+  const threads = module.pool.active;
+  if (calls.length === 0) return;
+  module.pool.run(splitRange(calls.length, Math.min(threads, calls.length), 1).map(([start, end]) => calls.slice(start, end)));
+}
+
+/**
+ * `base` with the calls that are worth it split across `module`'s threads (exact splits) and the
+ * gate gradients split by size (see above).
+ */
+export function parallelKernels(base: DtypeKernels, module: KernelModule, suffix: DtypeSuffix): DtypeKernels {
+  const pool = module.pool;
+  const bytes = suffix === 'F32' ? 4 : 8;
+  const name = (family: keyof DtypeKernels): string => `${family}${suffix}`;
+  const run = (parts: KernelCall[][]): void => pool.run(parts);
+  // Read at every call: benchmarks and tests change it.
+  const threadsNow = (): number => pool.active;
+
+  // A kernel over n contiguous elements at the pointers in `pointers` (argument positions).
+  function elementwise<K extends keyof DtypeKernels>(family: K, countAt: number, pointers: readonly number[]): DtypeKernels[K] {
+    const direct = base[family] as (...args: number[]) => void;
+    const exported = name(family);
+    return ((...args: number[]) => {
+      const n = args[countAt]!;
+      const threads = threadsNow();
+      if (threads === 1 || n < ELEMENTWISE_SPLIT) {
+        direct(...args);
+        return;
+      }
+      run(splitRange(n, threads, ALIGN_ELEMENTS).map(([start, end]) => {
+        const part = args.slice();
+        part[countAt] = end - start;
+        // A null pointer (an unused buffer) stays null.
+        for (const at of pointers) if (part[at] !== 0) part[at] = args[at]! + start * bytes;
+        return [{ name: exported, args: part }];
+      }));
+    }) as unknown as DtypeKernels[K];
+  }
+
+  // A pooling kernel over NC planes of H x W inputs and OH x OW outputs. `pointers` lists each
+  // pointer argument's plane ('input' H x W or 'output' OH x OW) and element size ('index': i32).
+  type PlanePointer = readonly [number, 'input' | 'output', 'value' | 'index'];
+  function planes<K extends keyof DtypeKernels>(family: K, pointers: readonly PlanePointer[]): DtypeKernels[K] {
+    const direct = base[family] as (...args: number[]) => void;
+    const exported = name(family);
+    // Every pooling kernel takes (..., NC, H, W, OH, OW, ...) right after its pointers.
+    const ncAt = pointers.length;
+    return ((...args: number[]) => {
+      const [NC, H, W, OH, OW] = args.slice(ncAt, ncAt + 5) as [number, number, number, number, number];
+      const threads = threadsNow();
+      if (threads === 1 || NC < 2 || NC * H * W < POOL_SPLIT) {
+        direct(...args);
+        return;
+      }
+      run(splitRange(NC, threads, 1).map(([start, end]) => {
+        const part = args.slice();
+        part[ncAt] = end - start;
+        for (const [at, plane, kind] of pointers) {
+          part[at] = args[at]! + start * (plane === 'input' ? H * W : OH * OW) * (kind === 'index' ? 4 : bytes);
+        }
+        return [{ name: exported, args: part }];
+      }));
+    }) as unknown as DtypeKernels[K];
+  }
+
+  const gemm: DtypeKernels['gemm'] = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work) => {
+    const parts = gemmParts(m, n, k);
+    if (parts === null) {
+      base.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
+      return;
+    }
+    run(parts.map(([byRows, start, end], p) => [gemmPart(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, byRows, start, end, module.gemmWorkspace(p))]));
+  };
+
+  // Ranges of rows (byRows) or columns of C, one per thread, for `batch` products of this shape;
+  // null when the call stays whole.
+  function gemmParts(m: number, n: number, k: number, batch = 1): [boolean, number, number][] | null {
+    const threads = threadsNow();
+    if (threads === 1 || batch * m * n * k < GEMM_SPLIT_FLOPS) return null;
+    // Each part packs the whole of the operand it does not split: split the larger side.
+    if (n >= m) {
+      const columns = splitRange(n, threads, ALIGN_ELEMENTS);
+      if (columns.length > 1 && columns.every(([s, e]) => e - s >= MIN_SPLIT_COLUMNS)) return columns.map(([s, e]) => [false, s, e]);
+    }
+    if (m >= 2 * threads) return splitRange(m, threads, 4).map(([s, e]) => [true, s, e]);
+    return null;
+  }
+
+  function gemmPart(
+    transA: number, transB: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
+    b: number, ldb: number, beta: number, c: number, ldc: number, byRows: boolean, start: number, end: number, work: number,
+  ): KernelCall {
+    if (byRows) {
+      const aPart = transA ? a + start * bytes : a + start * lda * bytes;
+      return { name: name('gemm'), args: [transA, transB, end - start, n, k, alpha, aPart, lda, b, ldb, beta, c + start * ldc * bytes, ldc, work] };
+    }
+    const bPart = transB ? b + start * ldb * bytes : b + start * bytes;
+    return { name: name('gemm'), args: [transA, transB, m, end - start, k, alpha, a, lda, bPart, ldb, beta, c + start * bytes, ldc, work] };
+  }
+
+  const gemmBatched: DtypeKernels['gemmBatched'] = (transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch, work) => {
+    const threads = threadsNow();
+    if (threads === 1 || batch * m * n * k < GEMM_SPLIT_FLOPS) {
+      base.gemmBatched(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch, work);
+      return;
+    }
+    if (batch >= threads) {
+      run(splitRange(batch, threads, 1).map(([start, end], p) => [{
+        name: name('gemmBatched'),
+        args: [transA, transB, m, n, k, alpha, a + start * strideA * bytes, lda, strideA, b + start * strideB * bytes, ldb, strideB,
+          beta, c + start * strideC * bytes, ldc, strideC, end - start, module.gemmWorkspace(p)],
+      }]));
+      return;
+    }
+    const parts = gemmParts(m, n, k, batch);
+    if (parts === null) {
+      base.gemmBatched(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch, work);
+      return;
+    }
+    run(parts.map(([byRows, start, end], p) => {
+      const calls: KernelCall[] = [];
+      for (let i = 0; i < batch; i++) {
+        calls.push(gemmPart(transA, transB, m, n, k, alpha, a + i * strideA * bytes, lda, b + i * strideB * bytes, ldb, beta,
+          c + i * strideC * bytes, ldc, byRows, start, end, module.gemmWorkspace(p)));
+      }
+      return calls;
+    }));
+  };
+
+  // Broadcasting binary ops: ranges of the first axis of the (merged) output shape. The kernel
+  // writes an odometer into its descriptor, so every part gets its own (descriptor: shape,
+  // a strides, b strides, scratch; i32 each).
+  const binary: DtypeKernels['binary'] = (op, out, a, b, rank, desc, param) => {
+    const threads = threadsNow();
+    if (threads === 1 || rank < 1) {
+      base.binary(op, out, a, b, rank, desc, param);
+      return;
+    }
+    const words = module.i32.subarray(desc >>> 2, (desc >>> 2) + 3 * rank);
+    const shape = Array.from(words.subarray(0, rank));
+    let size = 1;
+    for (const extent of shape) size *= extent;
+    if (size < ELEMENTWISE_SPLIT || shape[0]! < 2) {
+      base.binary(op, out, a, b, rank, desc, param);
+      return;
+    }
+    const aStrides = Array.from(words.subarray(rank, 2 * rank));
+    const bStrides = Array.from(words.subarray(2 * rank, 3 * rank));
+    const inner = size / shape[0]!;
+    const align = rank === 1 ? ALIGN_ELEMENTS : 1;
+    run(splitRange(shape[0]!, threads, align).map(([start, end], p) => {
+      const partShape = [end - start, ...shape.slice(1)];
+      return [{
+        name: name('binary'),
+        args: [op, out + start * inner * bytes, a + start * aStrides[0]! * bytes, b + start * bStrides[0]! * bytes, rank,
+          module.partDescriptor(p, partShape, aStrides, bStrides), param],
+      }];
+    }));
+  };
+
+  const applyGate: DtypeKernels['applyGate'] = (out, state, gate, A, D, B, transposed) => {
+    const threads = threadsNow();
+    if (threads === 1 || A < 2 || A * D * B < GATE_SPLIT) {
+      base.applyGate(out, state, gate, A, D, B, transposed);
+      return;
+    }
+    const row = D * B * bytes;
+    run(splitRange(A, threads, 1).map(([start, end]) => [{
+      name: name('applyGate'), args: [out + start * row, state + start * row, gate, end - start, D, B, transposed],
+    }]));
+  };
+
+  // dGate (and dState, when given) from parts over ranges of a, their dGate partials added in order.
+  function gateSum(dState: number, dGate: number, gOut: number, state: number, gate: number, A: number, D: number, B: number): void {
+    const row = D * B * bytes;
+    const ranges = splitRange(A, GATE_GRADIENT_PARTS, 1);
+    const partials = module.allocator.alloc(ranges.length * D * D * bytes, 'gate gradient');
+    try {
+      run(ranges.map(([start, end], p) => {
+        const partial = partials + p * D * D * bytes;
+        const at = start * row;
+        return [dState === 0
+          ? { name: name('gateGradient'), args: [partial, gOut + at, state + at, end - start, D, B] }
+          : { name: name('gateBackward'), args: [dState + at, partial, gOut + at, state + at, gate, end - start, D, B] }];
+      }));
+      base.fill(dGate, 0, D * D);
+      for (let p = 0; p < ranges.length; p++) base.axpy(D * D, 1, partials + p * D * D * bytes, dGate);
+    } finally {
+      module.allocator.free(partials);
+    }
+  }
+
+  const gateGradient: DtypeKernels['gateGradient'] = (dGate, gOut, state, A, D, B) => {
+    if (A < GATE_GRADIENT_PARTS || A * D * B < GATE_SPLIT) base.gateGradient(dGate, gOut, state, A, D, B);
+    else gateSum(0, dGate, gOut, state, 0, A, D, B);
+  };
+
+  const gateBackward: DtypeKernels['gateBackward'] = (dState, dGate, gOut, state, gate, A, D, B) => {
+    if (A < GATE_GRADIENT_PARTS || A * D * B < GATE_SPLIT) base.gateBackward(dState, dGate, gOut, state, gate, A, D, B);
+    else gateSum(dState, dGate, gOut, state, gate, A, D, B);
+  };
+
+  // Reductions along an axis: each of the `outer` rows is its own sum, so rows split exactly.
+  function alongAxis<K extends 'sumAxis' | 'maxAxis'>(family: K): DtypeKernels[K] {
+    const direct = base[family] as (...args: number[]) => void;
+    const pointers = family === 'maxAxis' ? 3 : 2;
+    return ((...args: number[]) => {
+      const [outer, extent, inner] = args.slice(pointers, pointers + 3) as [number, number, number];
+      const threads = threadsNow();
+      if (threads === 1 || outer < 2 || outer * extent * inner < ELEMENTWISE_SPLIT) {
+        direct(...args);
+        return;
+      }
+      run(splitRange(outer, threads, 1).map(([start, end]) => {
+        const part = args.slice();
+        part[pointers] = end - start;
+        part[0] = args[0]! + start * inner * bytes;
+        if (family === 'maxAxis') {
+          if (args[1] !== 0) part[1] = args[1]! + start * inner * 4;
+          part[2] = args[2]! + start * extent * inner * bytes;
+        } else {
+          part[1] = args[1]! + start * extent * inner * bytes;
+        }
+        return [{ name: name(family), args: part }];
+      }));
+    }) as unknown as DtypeKernels[K];
+  }
+
+  return {
+    ...base,
+    gemm,
+    gemmBatched,
+    binary,
+    unary: elementwise('unary', 3, [1, 2]),
+    binaryScalar: elementwise('binaryScalar', 3, [1, 2]),
+    axpy: elementwise('axpy', 0, [2, 3]),
+    fill: elementwise('fill', 2, [0]),
+    sgdStep: elementwise('sgdStep', 3, [0, 1, 2]),
+    adamStep: elementwise('adamStep', 4, [0, 1, 2, 3]),
+    sumAxis: alongAxis('sumAxis'),
+    maxAxis: alongAxis('maxAxis'),
+    applyGate,
+    gateGradient,
+    gateBackward,
+    maxPool2d: planes('maxPool2d', [[0, 'output', 'value'], [1, 'output', 'index'], [2, 'input', 'value']]),
+    maxPool2dBackward: planes('maxPool2dBackward', [[0, 'input', 'value'], [1, 'output', 'value'], [2, 'output', 'index']]),
+    avgPool2d: planes('avgPool2d', [[0, 'output', 'value'], [1, 'input', 'value']]),
+    avgPool2dBackward: planes('avgPool2dBackward', [[0, 'input', 'value'], [1, 'output', 'value']]),
+    adaptiveAvgPool2d: planes('adaptiveAvgPool2d', [[0, 'output', 'value'], [1, 'input', 'value']]),
+    adaptiveAvgPool2dBackward: planes('adaptiveAvgPool2dBackward', [[0, 'input', 'value'], [1, 'output', 'value']]),
+  };
+}
