@@ -1,15 +1,22 @@
 // GEMM throughput (GFLOP/s) of this engine's two builds against a naive TypeScript triple loop,
 // TensorFlow.js (wasm backend, XNNPACK, single thread in Node) and jax-js (wasm backend), all in
-// one process, interleaved, medians. Every engine's result is read back and checked. The machine's
-// 128-bit multiply-add peak (a synthetic probe) is measured first: the table shows how close each
-// build comes to it and the highest ratio over TF.js that the peak allows.
+// one process, interleaved, medians; then this engine with 1 and 2 threads against
+// onnxruntime-web (wasm, 2 threads: it threads in Node; its thread count is fixed per process).
+// Every engine's result is read back and checked. The machine's 128-bit multiply-add peak (a
+// synthetic probe) is measured first: the table shows how close each build comes to it and the
+// highest ratio over TF.js that the peak allows.
 //
 //   npm run bench:gemm            (QUICK=1 for fewer rounds)
 
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { init as jaxInit, numpy as np } from '@jax-js/jax';
+import * as ort from 'onnxruntime-web';
 import { KernelModule, elementIndex, relaxedSimdSupported } from '../src/backend/kernel-module.js';
+import { parallelKernels } from '../src/ops/parallel-kernels.js';
+import { exportedKernels } from '../src/ops/kernel-set.js';
+import type { DtypeKernels } from '../src/backend/kernel-exports.js';
+import { matmulModel } from './onnx-matmul.js';
 import { formatTable, interleavedMedians, type BenchTask } from './interleaved.js';
 import { measureFmaPeak } from './fma-peak.js';
 
@@ -42,6 +49,30 @@ function check(name: string, shape: Shape, a: Float32Array, b: Float32Array, c: 
     const err = Math.abs(c[i * shape.n + j]! - exact);
     if (err > 1e-5 * magnitude + 1e-6) throw new Error(`${name} ${shape.label}: C[${i}][${j}] = ${c[i * shape.n + j]}, expected ${exact}`);
   }
+}
+
+// The engine's float32 GEMM split over `threads` of the module's pool (as ops call it).
+function threadedTask(module: KernelModule, split: DtypeKernels, threads: number, label: string, shape: Shape, a: Float32Array, b: Float32Array): BenchTask {
+  const { m, n, k } = shape;
+  const pa = module.allocator.alloc(m * k * 4), pb = module.allocator.alloc(k * n * 4), pc = module.allocator.alloc(m * n * 4);
+  module.f32.set(a, elementIndex(pa, 4));
+  module.f32.set(b, elementIndex(pb, 4));
+  const run = () => {
+    module.pool.active = threads;
+    split.gemm(0, 0, m, n, k, 1, pa, k, pb, n, 0, pc, n, module.gemmWorkspace());
+    return module.f32.slice(elementIndex(pc, 4), elementIndex(pc, 4) + m * n);
+  };
+  check(label, shape, a, b, run());
+  return { name: label, fn: run };
+}
+
+async function ortTask(shape: Shape, a: Float32Array, b: Float32Array): Promise<BenchTask> {
+  const { m, n, k } = shape;
+  const session = await ort.InferenceSession.create(matmulModel(m, k, n), { executionProviders: ['wasm'] });
+  const feeds = { A: new ort.Tensor('float32', a, [m, k]), B: new ort.Tensor('float32', b, [k, n]) };
+  const run = async () => (await session.run(feeds)).C!.data as Float32Array;
+  check('onnxruntime-web', shape, a, b, await run());
+  return { name: 'ort-web 2t', fn: run };
 }
 
 function engineTasks(module: KernelModule, label: string, shape: Shape, a: Float32Array, b: Float32Array, dtype: 'f32' | 'f64'): BenchTask {
@@ -135,6 +166,44 @@ async function main(): Promise<void> {
   console.log('\nGFLOP/s (median of interleaved rounds); ratios > 1 mean adtn is faster. peak/tfjs is the highest');
   console.log('ratio over TF.js that any single-thread wasm SIMD kernel could reach on this machine.');
   console.log(formatTable(rows));
+  await threadedComparison(relaxed, peak.fma, quick);
 }
+
+// This engine with 1 and 2 threads (relaxed build) against onnxruntime-web with 2 threads.
+async function threadedComparison(module: KernelModule, peak: number, quick: boolean): Promise<void> {
+  if (module.threads < 2) {
+    console.log(`\nthreads: skipped (the engine runs ${module.threads} thread; set ADTN_THREADS=2)`);
+    return;
+  }
+  ort.env.wasm.numThreads = 2;
+  const split = parallelKernels(exportedKernels(module.kernels, 'F32'), module, 'F32');
+  // Workers start with the first split task and join when ready.
+  const warm = module.allocator.alloc(4 << 20);
+  split.fill(warm, 0, 1 << 20);
+  while (module.pool.readyWorkers < module.threads - 1) await new Promise((resolve) => setTimeout(resolve, 10));
+  module.allocator.free(warm);
+  console.log(`\nGEMM float32 with threads: adtn (relaxed build) split over 1 and 2 threads, onnxruntime-web ${ort.env.versions.web} wasm with 2 threads`);
+  const rows: string[][] = [['shape', 'adtn 1t', 'adtn 2t', '2t/1t', 'ort-web 2t', 'adtn 2t/ort', '2t % 2-core peak']];
+  for (const shape of [256, 512, 768, 1024].map((s) => ({ label: `${s}`, m: s, n: s, k: s }))) {
+    const flops = 2 * shape.m * shape.n * shape.k;
+    const a = randomMatrix(shape.m, shape.k, 3), b = randomMatrix(shape.k, shape.n, 4);
+    const tasks = [
+      threadedTask(module, split, 1, 'adtn 1t', shape, a, b),
+      threadedTask(module, split, 2, 'adtn 2t', shape, a, b),
+      await ortTask(shape, a, b),
+    ];
+    const medians = await interleavedMedians(tasks, { rounds: quick ? 3 : 7, timePerRound: quick ? 60 : 150 });
+    const g = (name: string) => flops / medians.get(name)! / 1e6;
+    rows.push([
+      shape.label, g('adtn 1t').toFixed(1), g('adtn 2t').toFixed(1), `${(g('adtn 2t') / g('adtn 1t')).toFixed(2)}x`,
+      g('ort-web 2t').toFixed(1), `${(g('adtn 2t') / g('ort-web 2t')).toFixed(2)}x`, `${((100 * g('adtn 2t')) / (2 * peak)).toFixed(0)}%`,
+    ]);
+    console.log(formatTable(rows.slice(0, 1).concat(rows.slice(-1))).split('\n')[1]);
+  }
+  module.pool.active = module.threads;
+  console.log('\nGFLOP/s (median of interleaved rounds); ratios > 1 mean adtn is faster.');
+  console.log(formatTable(rows));
+}
+
 
 await main();

@@ -6,7 +6,8 @@
 //     and the gate kernels alone (one forward gate against one backward gate, summed over the
 //     circuit), which bound what any schedule of the backward pass can reach;
 //  2. Q = 24, M = 2 (a 4096x4096 weight): forward and forward + backward;
-//  3. einsum with a planned path against left to right, on a matrix chain and a small network.
+//  3. einsum with a planned path against left to right, on a matrix chain and a small network;
+//  4. the ADTN circuits of 1 and 2 with the engine's kernels split over 1 and 2 threads.
 // Every engine's circuit output is read back and compared with the fused kernels' output.
 //
 //   npm run bench:tn            (QUICK=1 for fewer rounds)
@@ -223,6 +224,49 @@ async function einsumPlans(): Promise<string[][]> {
   return rows;
 }
 
+// The fused ADTN circuits with the engine's kernels split over 1 thread and over all of them.
+async function adtnThreads(): Promise<string[][]> {
+  const module = kernels();
+  const threads = module.threads;
+  if (threads < 2) return [[`threads: skipped (the engine runs ${threads} thread; set ADTN_THREADS=2)`]];
+  const on = (count: number, fn: () => unknown) => () => {
+    module.pool.active = count;
+    return fn();
+  };
+  const spec: CircuitSpec = { sites: 16, localDim: 2, steps: brickWall(16, 8, 'relu', 0) };
+  const gates = randn([8 * 15, 4, 4], { seed: 1, std: 0.5, requiresGrad: true });
+  const initial = tensor(Float32Array.from({ length: 2 ** 16 }, (_, i) => 1 + 0.25 * Math.sin(i)));
+  const q16Forward = () => noGrad(() => tidy(() => applyCircuit(initial, gates, spec).toArray()));
+  const q16Train = () => tidy(() => {
+    applyCircuit(initial, gates, spec).sum().backward();
+    const grad = gates.grad!.toArray();
+    gates.grad = null;
+    return grad;
+  });
+  const generator = new AdtnWeight([4096, 4096], { depth: 2, seed: 2 });
+  const q24Train = () => tidy(() => {
+    generator.generate().square().mean().backward();
+    for (const p of generator.parameters()) p.grad = null;
+  });
+  // Split results equal one thread's bitwise (parallel-kernels.ts): checked here too.
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => Object.is(v, b[i]));
+  if (!same(on(1, q16Forward)() as number[], on(threads, q16Forward)() as number[])) throw new Error('Q=16 forward differs between thread counts');
+  if (!same(on(1, q16Train)() as number[], on(threads, q16Train)() as number[])) throw new Error('Q=16 gradient differs between thread counts');
+  const rows = [['ADTN circuits', '1 thread ms', `${threads} threads ms`, 'speed-up']];
+  const cases: [string, () => unknown, number, number][] = [
+    ['Q=16, M=8 forward', q16Forward, quick ? 3 : 7, quick ? 200 : 400],
+    ['Q=16, M=8 forward+backward', q16Train, quick ? 3 : 7, quick ? 200 : 400],
+    ['Q=24, M=2 forward+backward', q24Train, quick ? 1 : 3, 1],
+  ];
+  for (const [label, fn, rounds, timePerRound] of cases) {
+    const medians = await interleavedMedians([{ name: '1', fn: on(1, fn) }, { name: 'n', fn: on(threads, fn) }], { rounds, timePerRound });
+    const one = medians.get('1')!, many = medians.get('n')!;
+    rows.push([label, one.toFixed(2), many.toFixed(2), `${(one / many).toFixed(2)}x`]);
+  }
+  module.pool.active = threads;
+  return rows;
+}
+
 async function main(): Promise<void> {
   if (!relaxedSimdSupported()) throw new Error('run with node --experimental-wasm-relaxed-simd (npm run bench:tn does)');
   await tf.setBackend('wasm');
@@ -234,6 +278,8 @@ async function main(): Promise<void> {
   console.log(formatTable(await einsumPlans()));
   console.log();
   console.log(formatTable(await adtnQ24()));
+  console.log();
+  console.log(formatTable(await adtnThreads()));
 }
 
 await main();

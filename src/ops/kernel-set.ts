@@ -12,7 +12,8 @@ export type KernelSet = DtypeKernels;
 
 const cache = new WeakMap<KernelExports, Record<Dtype, KernelSet>>();
 
-function build(exports: KernelExports, suffix: DtypeSuffix): KernelSet {
+/** The exports of one dtype under their family names, unsplit (each runs on the calling thread). */
+export function exportedKernels(exports: KernelExports, suffix: DtypeSuffix): KernelSet {
   const set: Partial<Record<keyof DtypeKernels, unknown>> = {};
   for (const name of DTYPE_KERNEL_NAMES) set[name] = exports[`${name}${suffix}`];
   return set as KernelSet;
@@ -24,8 +25,8 @@ export function kernelsFor(dtype: Dtype): KernelSet {
   let sets = cache.get(exports);
   if (sets === undefined) {
     sets = {
-      float32: parallelKernels(build(exports, 'F32'), module, 'F32'),
-      float64: parallelKernels(build(exports, 'F64'), module, 'F64'),
+      float32: parallelKernels(exportedKernels(exports, 'F32'), module, 'F32'),
+      float64: parallelKernels(exportedKernels(exports, 'F64'), module, 'F64'),
     };
     cache.set(exports, sets);
   }

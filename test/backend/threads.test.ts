@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness, expectClose, type Dtype } from '../helpers/kernel-harness.js';
 import { KernelModule, defaultThreads } from '../../src/backend/kernel-module.js';
 import { parallelKernels, splitRange } from '../../src/ops/parallel-kernels.js';
+import { exportedKernels } from '../../src/ops/kernel-set.js';
 import type { DtypeKernels } from '../../src/backend/kernel-exports.js';
 import { ArgumentError, engineThreads, initEngine } from '../../src/index.js';
 
@@ -26,16 +27,9 @@ async function untilWorkersReady(module: KernelModule, count: number): Promise<v
 describe('split kernels give bitwise the same results with 1, 2 and 3 threads', () => {
   const h = new Harness('relaxed', 7, THREADS);
   const sets = {
-    float32: parallelKernels(setOf(h.module, 'F32'), h.module, 'F32'),
-    float64: parallelKernels(setOf(h.module, 'F64'), h.module, 'F64'),
+    float32: parallelKernels(exportedKernels(h.module.kernels, 'F32'), h.module, 'F32'),
+    float64: parallelKernels(exportedKernels(h.module.kernels, 'F64'), h.module, 'F64'),
   };
-
-  function setOf(module: KernelModule, suffix: 'F32' | 'F64'): DtypeKernels {
-    const exports = module.kernels as unknown as Record<string, unknown>;
-    const set: Record<string, unknown> = {};
-    for (const name of Object.keys(exports)) if (name.endsWith(suffix)) set[name.slice(0, -3)] = exports[name];
-    return set as unknown as DtypeKernels;
-  }
 
   beforeAll(async () => {
     // Any split task starts the workers; wait until they serve.
