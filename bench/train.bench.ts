@@ -187,7 +187,7 @@ async function main(): Promise<void> {
   console.log(`training throughput, batch ${BATCH}: adtn ${engineBuild()} build with 1 and ${threads} threads vs tfjs ${tf.version_core} (wasm), node ${process.version}\n`);
   const rows = [['model', 'adtn 1t samples/s', `adtn ${threads}t samples/s`, 'tfjs samples/s', `${threads}t / 1t`, 'adtn 1t / tfjs', `adtn ${threads}t / tfjs`]];
   const images = imageBatches(4);
-  const imageTensors = images.map(({ x, y }) => ({ x: tensor(x).reshape([BATCH, 3, 32, 32]), y }));
+  const imageTensors = images.map(({ x, y }) => ({ x: tensor(x, { shape: [BATCH, 3, 32, 32] }), y }));
   let nextImage = 0;
   const imageBatch = () => imageTensors[nextImage++ % imageTensors.length]!;
   const cases: { label: string; model: () => Module; batches: () => { x: Tensor; y: number[] | Int32Array }; tfjs: (() => number) | null }[] = [

@@ -9,61 +9,8 @@
 // positions outside the image read as 0 (and are skipped by col2im).
 
 import { at } from './lanes';
+import { addElements, copyElements, zeroElements } from './short-rows';
 
-// Rows of a column matrix are short (OW: 32 down to 2 in a 32 x 32 network), where memory.copy
-// and memory.fill cost more in call overhead than in moving bytes (measured: im2col 13% of a
-// VGG-16 training step with them); these loops move 16 bytes per step and finish with scalars.
-@inline
-function copyElements<T>(dst: usize, src: usize, count: i32): void {
-  let bytes = <usize>count * sizeof<T>();
-  while (bytes >= 16) {
-    v128.store(dst, v128.load(src));
-    dst += 16;
-    src += 16;
-    bytes -= 16;
-  }
-  while (bytes > 0) {
-    store<T>(dst, load<T>(src));
-    dst += sizeof<T>();
-    src += sizeof<T>();
-    bytes -= sizeof<T>();
-  }
-}
-
-// dst[i] += src[i] for i < count.
-@inline
-function addElements<T>(dst: usize, src: usize, count: i32): void {
-  let bytes = <usize>count * sizeof<T>();
-  while (bytes >= 16) {
-    const sum = sizeof<T>() == 4 ? f32x4.add(v128.load(dst), v128.load(src)) : f64x2.add(v128.load(dst), v128.load(src));
-    v128.store(dst, sum);
-    dst += 16;
-    src += 16;
-    bytes -= 16;
-  }
-  while (bytes > 0) {
-    store<T>(dst, load<T>(dst) + load<T>(src));
-    dst += sizeof<T>();
-    src += sizeof<T>();
-    bytes -= sizeof<T>();
-  }
-}
-
-@inline
-function zeroElements<T>(dst: usize, count: i32): void {
-  let bytes = <usize>count * sizeof<T>();
-  const zero = i32x4.splat(0);
-  while (bytes >= 16) {
-    v128.store(dst, zero);
-    dst += 16;
-    bytes -= 16;
-  }
-  while (bytes > 0) {
-    store<T>(dst, <T>0);
-    dst += sizeof<T>();
-    bytes -= sizeof<T>();
-  }
-}
 
 export function im2col<T>(
   cols: usize, ld: i32, image: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32,

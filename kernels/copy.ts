@@ -13,6 +13,7 @@
 // scratch for the odometer.
 
 import { at, lanes } from './lanes';
+import { copyElements } from './short-rows';
 
 const TRANSPOSE_BLOCK: i32 = 32;
 
@@ -25,7 +26,9 @@ function i32At(base: usize, index: i32): usize {
 @inline
 function copyRow<T>(out: usize, so: i32, src: usize, ss: i32, n: i32): void {
   if (so == 1 && ss == 1) {
-    memory.copy(out, src, <usize>n * sizeof<T>());
+    // Short rows (a conv's output planes) are cheaper without memory.copy's call.
+    if (n < 256) copyElements<T>(out, src, n);
+    else memory.copy(out, src, <usize>n * sizeof<T>());
   } else if (so == 1 && ss == 0) {
     fill<T>(out, load<T>(src), n);
   } else {

@@ -8,7 +8,8 @@
 //   order whatever the cut: elementwise ops and optimizer steps (ranges of elements), GEMM (ranges
 //   of rows or columns of C: each entry is still one dot product over k in KC slices), pooling
 //   (ranges of planes), reductions along an axis (ranges of outer rows), a gate's output (ranges
-//   of a), broadcasting binary ops (ranges of the first axis). These use one part per thread.
+//   of a), broadcasting binary ops and strided copies (ranges of the first axis). These use one
+//   part per thread.
 // - Splits of a summation: a gate's gradient sums over every a; its parts sum ranges of a into
 //   their own partials, added in part order afterwards. The number of parts is chosen from the
 //   sizes alone (never from the thread count), so the result is the same for any thread count.
@@ -180,35 +181,53 @@ export function parallelKernels(base: DtypeKernels, module: KernelModule, suffix
     }));
   };
 
-  // Broadcasting binary ops: ranges of the first axis of the (merged) output shape. The kernel
-  // writes an odometer into its descriptor, so every part gets its own (descriptor: shape,
-  // a strides, b strides, scratch; i32 each).
-  const binary: DtypeKernels['binary'] = (op, out, a, b, rank, desc, param) => {
+  // Ranges of the first axis of a descriptor's shape (shape, strides of two operands, scratch;
+  // i32 each, as binary and copyStrided take them), with each part's descriptor written into a
+  // block of its own (the kernels write an odometer into theirs, so parts cannot share one);
+  // null when the call stays whole.
+  interface AxisPart { start: number; descriptor: number }
+  function firstAxisParts(rank: number, desc: number): { parts: AxisPart[]; inner: number; strides: [number, number] } | null {
     const threads = threadsNow();
-    if (threads === 1 || rank < 1) {
-      base.binary(op, out, a, b, rank, desc, param);
-      return;
-    }
+    if (threads === 1 || rank < 1) return null;
     const words = module.i32.subarray(desc >>> 2, (desc >>> 2) + 3 * rank);
     const shape = Array.from(words.subarray(0, rank));
     let size = 1;
     for (const extent of shape) size *= extent;
-    if (size < ELEMENTWISE_SPLIT || shape[0]! < 2) {
+    if (size < ELEMENTWISE_SPLIT || shape[0]! < 2) return null;
+    const first = Array.from(words.subarray(rank, 2 * rank));
+    const second = Array.from(words.subarray(2 * rank, 3 * rank));
+    const parts = splitRange(shape[0]!, threads, rank === 1 ? ALIGN_ELEMENTS : 1).map(([start, end], p) => ({
+      start, descriptor: module.partDescriptor(p, [end - start, ...shape.slice(1)], first, second),
+    }));
+    return { parts, inner: size / shape[0]!, strides: [first[0]!, second[0]!] };
+  }
+
+  // Broadcasting binary ops (out contiguous; a and b strided): ranges of the first axis.
+  const binary: DtypeKernels['binary'] = (op, out, a, b, rank, desc, param) => {
+    const split = firstAxisParts(rank, desc);
+    if (split === null) {
       base.binary(op, out, a, b, rank, desc, param);
       return;
     }
-    const aStrides = Array.from(words.subarray(rank, 2 * rank));
-    const bStrides = Array.from(words.subarray(2 * rank, 3 * rank));
-    const inner = size / shape[0]!;
-    const align = rank === 1 ? ALIGN_ELEMENTS : 1;
-    run(splitRange(shape[0]!, threads, align).map(([start, end], p) => {
-      const partShape = [end - start, ...shape.slice(1)];
-      return [{
-        name: name('binary'),
-        args: [op, out + start * inner * bytes, a + start * aStrides[0]! * bytes, b + start * bStrides[0]! * bytes, rank,
-          module.partDescriptor(p, partShape, aStrides, bStrides), param],
-      }];
-    }));
+    const [aStride, bStride] = split.strides;
+    run(split.parts.map(({ start, descriptor }) => [{
+      name: name('binary'),
+      args: [op, out + start * split.inner * bytes, a + start * aStride * bytes, b + start * bStride * bytes, rank, descriptor, param],
+    }]));
+  };
+
+  // Strided copies (out and src strided): ranges of the first axis, unless it is the axis of a
+  // blocked transpose.
+  const copyStrided: DtypeKernels['copyStrided'] = (out, src, rank, desc, tileAxis) => {
+    const split = tileAxis === 0 ? null : firstAxisParts(rank, desc);
+    if (split === null) {
+      base.copyStrided(out, src, rank, desc, tileAxis);
+      return;
+    }
+    const [outStride, srcStride] = split.strides;
+    run(split.parts.map(({ start, descriptor }) => [{
+      name: name('copyStrided'), args: [out + start * outStride * bytes, src + start * srcStride * bytes, rank, descriptor, tileAxis],
+    }]));
   };
 
   const applyGate: DtypeKernels['applyGate'] = (out, state, gate, A, D, B, transposed) => {
@@ -284,6 +303,7 @@ export function parallelKernels(base: DtypeKernels, module: KernelModule, suffix
     gemm,
     gemmBatched,
     binary,
+    copyStrided,
     unary: elementwise('unary', 3, [1, 2]),
     binaryScalar: elementwise('binaryScalar', 3, [1, 2]),
     axpy: elementwise('axpy', 0, [2, 3]),

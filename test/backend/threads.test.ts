@@ -141,6 +141,29 @@ describe('split kernels give bitwise the same results with 1, 2 and 3 threads', 
       h.free(a, b, out, expected, x, y, z);
     });
 
+    it(`strided copies split along their first axis (${dtype})`, () => {
+      // [67, 33, 17] from a [33, 17, 67] source (a permute walked row by row), from a [67, 17, 33]
+      // source as a blocked transpose of the last two axes (tileAxis 1: src has unit stride there),
+      // and a [300, 129] slice of a wider matrix.
+      const [d0, d1, d2] = [67, 33, 17];
+      const src = h.random_(dtype, d0 * d1 * d2), out = h.alloc(dtype, d0 * d1 * d2);
+      const srcStrides = (tileAxis: number) => (tileAxis < 0 ? [1, d2 * d0, d0] : [d1 * d2, 1, d1]);
+      const permuted = (tileAxis: number) => (k: DtypeKernels, [o]: number[]) =>
+        k.copyStrided(o!, src, 3, h.module.descriptor([d0, d1, d2], [d1 * d2, d2, 1], srcStrides(tileAxis)), tileAxis);
+      for (const tileAxis of [-1, 1]) {
+        const results = acrossThreadCounts(dtype, [[out, d0 * d1 * d2]], permuted(tileAxis));
+        expectSame(results, `copyStrided tileAxis ${tileAxis}`);
+        const expected = h.alloc(dtype, d0 * d1 * d2);
+        h.ref[`copyStrided${h.suffix(dtype)}`](expected, src, 3, h.module.descriptor([d0, d1, d2], [d1 * d2, d2, 1], srcStrides(tileAxis)), tileAxis);
+        expect(results[2]![0]!).toEqual(h.read(dtype, expected, d0 * d1 * d2));
+        h.free(expected);
+      }
+      const wide = h.random_(dtype, 300 * 400), slice = h.alloc(dtype, 300 * 129);
+      expectSame(acrossThreadCounts(dtype, [[slice, 300 * 129]], (k, [o]) =>
+        k.copyStrided(o!, wide + 5 * h.bytes(dtype), 2, h.module.descriptor([300, 129], [129, 1], [400, 1]), -1)), 'copyStrided slice');
+      h.free(src, out, wide, slice);
+    });
+
     it(`pooling over planes, forward and backward (${dtype})`, () => {
       const [NC, H, W] = [67, 17, 19];
       const [OH, OW] = [8, 9];
