@@ -29,6 +29,10 @@ const POOL_SPLIT = 2 ** 14;
 const ALIGN_ELEMENTS = 16;
 // Parts of a gate gradient's summation over a (see above).
 const GATE_GRADIENT_PARTS = 4;
+// Column ranges start at multiples of COLUMN_ALIGN, a multiple of every micro-kernel width (12 or
+// 8 float32 columns, 6 or 4 float64) and of 16, so only the last part has a partial tile. (Two
+// column parts per thread, for balance, measured slower on VGG-16: each part packs op(A) again.)
+const COLUMN_ALIGN = 48;
 // Narrowest column range of a column split: wider than the small-n GEMM path (at most 16
 // columns), so each part takes the same path as the whole.
 const MIN_SPLIT_COLUMNS = 32;
@@ -133,7 +137,7 @@ export function parallelKernels(base: DtypeKernels, module: KernelModule, suffix
     if (threads === 1 || batch * m * n * k < GEMM_SPLIT_FLOPS) return null;
     // Each part packs the whole of the operand it does not split: split the larger side.
     if (n >= m) {
-      const columns = splitRange(n, threads, ALIGN_ELEMENTS);
+      const columns = splitRange(n, threads, COLUMN_ALIGN);
       if (columns.length > 1 && columns.every(([s, e]) => e - s >= MIN_SPLIT_COLUMNS)) return columns.map(([s, e]) => [false, s, e]);
     }
     if (m >= 2 * threads) return splitRange(m, threads, 4).map(([s, e]) => [true, s, e]);

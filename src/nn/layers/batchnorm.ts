@@ -9,7 +9,7 @@ import type { Tensor } from '../../tensor.js';
 import type { Dtype } from '../../tensor/dtype.js';
 import { noGrad } from '../../autograd/graph.js';
 import { ones, zeros } from '../../tensor/creation.js';
-import { add, div, mul, sqrt, square, sub } from '../../ops/elementwise.js';
+import { add, mul, powScalar, square, sub } from '../../ops/elementwise.js';
 import { reshape } from '../../ops/movement.js';
 import { mean } from '../../ops/reduce.js';
 import { Module, type Parameter } from '../module.js';
@@ -57,9 +57,11 @@ abstract class BatchNorm extends Module {
     const statShape = x.shape.map((s, d) => (d === 1 ? s : 1));
     let mu: Tensor;
     let variance: Tensor;
+    let centered: Tensor | null = null;
     if (this.training || this.runningMean === null) {
       mu = mean(x, axes, true);
-      variance = mean(square(sub(x, mu)), axes, true);
+      centered = sub(x, mu);
+      variance = mean(square(centered), axes, true);
       if (this.training && this.runningMean !== null && this.runningVar !== null) {
         const count = x.size / this.numFeatures;
         // As in PyTorch: one value per channel has no variance to learn from.
@@ -75,9 +77,13 @@ abstract class BatchNorm extends Module {
       mu = reshape(this.runningMean, statShape);
       variance = reshape(this.runningVar!, statShape);
     }
-    let y = div(sub(x, mu), sqrt(add(variance, this.eps)));
-    if (this.weight !== null && this.bias !== null) y = add(mul(y, reshape(this.weight, statShape)), reshape(this.bias, statShape));
-    return y;
+    // y = (x - mu)·scale + shift with scale = weight/sqrt(var + eps) per channel: the per-channel
+    // arithmetic stays on [1, C, 1, 1] tensors, so the full-size passes are x - mu (shared with
+    // the variance), one multiply and one add, and their backward passes.
+    let scale = powScalar(add(variance, this.eps), -0.5);
+    if (this.weight !== null) scale = mul(scale, reshape(this.weight, statShape));
+    const y = mul(centered ?? sub(x, mu), scale);
+    return this.bias === null ? y : add(y, reshape(this.bias, statShape));
   }
 }
 
