@@ -218,8 +218,24 @@ export class ThreadPool {
     this.workers.length = 0;
   }
 
+  // Views of the control words and the task area, re-made only when memory grew (a grown shared
+  // memory has a new buffer object; the old one keeps its old length).
+  private views: { buffer: ArrayBufferLike; control: Int32Array; tasks: Float64Array } | null = null;
+
   private control(): Int32Array {
-    return new Int32Array(this.memory.buffer, this.address, CONTROL_BYTES / 4);
+    return this.currentViews().control;
+  }
+
+  private currentViews(): { buffer: ArrayBufferLike; control: Int32Array; tasks: Float64Array } {
+    const buffer = this.memory.buffer;
+    if (this.views === null || this.views.buffer !== buffer) {
+      this.views = {
+        buffer,
+        control: new Int32Array(buffer, this.address, CONTROL_BYTES / 4),
+        tasks: new Float64Array(buffer, this.address + CONTROL_BYTES, TASK_WORDS),
+      };
+    }
+    return this.views;
   }
 
   private runPart(part: readonly KernelCall[]): void {
@@ -235,7 +251,7 @@ export class ThreadPool {
     let words = parts.length + 1;
     for (const part of parts) for (const call of part) words += 2 + call.args.length;
     if (words > TASK_WORDS) return false;
-    const table = new Float64Array(this.memory.buffer, this.address + CONTROL_BYTES, words);
+    const table = this.currentViews().tasks;
     let at = parts.length + 1;
     parts.forEach((part, p) => {
       table[p] = at;

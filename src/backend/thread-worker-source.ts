@@ -26,6 +26,7 @@ function serve(start) {
   const functions = names.map((name) => instance.exports[name]);
   const ctl = new Int32Array(memory.buffer, control, 8);
   let seen = Atomics.load(ctl, GENERATION);
+  let buffer = null, table = null;
   Atomics.add(ctl, READY, 1);
   for (;;) {
     let spins = 0;
@@ -38,10 +39,12 @@ function serve(start) {
       const parts = (claim >>> 8) & 255, next = claim & 255;
       if (next >= parts || ((claim >>> 16) & 65535) !== (seen & 65535)) break;
       if (Atomics.compareExchange(ctl, CLAIM, claim, claim + 1) !== claim) continue;
-      // The task area can have moved since start-up if memory grew: views are made per part.
-      const words = new Float64Array(memory.buffer, tasks, 1 + parts);
-      let at = words[next], end = words[next + 1];
-      const table = new Float64Array(memory.buffer, tasks);
+      // A grown memory has a new buffer object: the view is re-made then.
+      if (memory.buffer !== buffer) {
+        buffer = memory.buffer;
+        table = new Float64Array(buffer, tasks);
+      }
+      let at = table[next], end = table[next + 1];
       try {
         while (at < end) {
           const fn = table[at], count = table[at + 1];
