@@ -6,7 +6,7 @@ import { ArgumentError, OutOfMemoryError, ReleasedTensorError, describeValue, fo
 import { kernels } from './backend/engine.js';
 import { elementIndex } from './backend/kernel-module.js';
 import { bytesPerElement, type Dtype } from './tensor/dtype.js';
-import { demoteToResult, release, track } from './tensor/lifetime.js';
+import { Hold, demoteToResult, release, track } from './tensor/lifetime.js';
 import { sizeOf, type Shape } from './tensor/shape.js';
 import { Storage } from './tensor/storage.js';
 import type { Node } from './autograd/graph.js';
@@ -39,23 +39,35 @@ export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: Dtype;
   readonly size: number;
-  /** @internal The storage, or null once released. */
-  storage: Storage | null;
+  /** @internal This tensor's claim on its storage, which the lifetime rules keep (not the tensor). */
+  readonly hold: Hold;
   /** Whether operations on this tensor are recorded for backward(). */
   requiresGrad = false;
   /** @internal The operation that produced this tensor, if it was recorded. */
   node: Node | null = null;
-  /** @internal Exempt from automatic release of results (see keep()). */
-  kept = false;
   /** @internal Whether backward() stores this non-leaf tensor's gradient. */
   retainsGrad = false;
   /** @internal What made this tensor, for messages. */
   readonly origin: string;
   private gradient: Tensor | null = null;
 
+  /** @internal The storage, or null once released. */
+  get storage(): Storage | null {
+    return this.hold.storage;
+  }
+
+  /** @internal Exempt from automatic release of results (see keep()). */
+  get kept(): boolean {
+    return this.hold.kept;
+  }
+
+  set kept(value: boolean) {
+    this.hold.kept = value;
+  }
+
   /** @internal Use the creation functions (tensor, zeros, randn, ...) or operations. */
   constructor(storage: Storage, shape: Shape, dtype: Dtype, origin: string, result: boolean) {
-    this.storage = storage;
+    this.hold = new Hold(storage);
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     this.size = sizeOf(shape);

@@ -150,5 +150,5 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, options:
     // the recorded graph of the new gradients and are released with the step like any result.
     closeScope(created, createGraph ? created : undefined);
   }
-  if (endsStep) endStep();
+  if (endsStep) endStep(root);
 }

@@ -2,6 +2,7 @@
 // decides whether operations record at all.
 
 import type { Tensor } from '../tensor.js';
+import { adopt } from '../tensor/lifetime.js';
 import { asyncRefusal, checkSynchronous, isThenable } from '../tensor/synchronous.js';
 import type { SavedArgument } from './saved-state.js';
 
@@ -104,6 +105,7 @@ export function record<Op extends PrimitiveName>(op: Op, inputs: Tensor[], outpu
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
     output.node = new Node(op, inputs, output, saved[0]);
     output.requiresGrad = true;
+    adopt(output, inputs);
   }
   return output;
 }

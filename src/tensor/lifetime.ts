@@ -6,61 +6,157 @@
 //    live until dispose(), the end of an enclosing tidy(), or garbage collection.
 // 2. Tensors returned by operations are *results*: besides the above, a result is released at the
 //    end of the second backward() after its creation (so the values of one training step stay
-//    readable through the next step), unless keep() was called on it.
+//    readable through the next step), unless keep() was called on it. The count is per lineage:
+//    a recorded result belongs to the lineage of the trainable tensors it was computed from (one
+//    model's parameters join one lineage as its ops combine them), and only a backward() through
+//    that lineage counts for it, so two models trained in one process, by interleaved loops,
+//    never release each other's values. A result outside every graph (made under noGrad, or from
+//    nothing that requires gradients) counts every backward().
 // 3. The reverse pass releases the gradients it creates as soon as they are consumed.
 // 4. A FinalizationRegistry releases the storage of any tensor object that was garbage-collected.
 //
 // A training loop written without disposal therefore holds at most two steps of results, and
 // its memory stays flat. Using a released tensor throws ReleasedTensorError.
+//
+// Nothing here holds a tensor object strongly outside a tidy() scope: the step lists hold each
+// result's Hold (its claim on the storage), not the tensor, so a result that the program no
+// longer reaches can be garbage-collected, and rule 4 then releases its storage without waiting
+// for rule 2 (between tasks: a FinalizationRegistry never runs inside synchronous code, which is
+// why rule 2 exists).
 
 import type { Storage } from './storage.js';
 import { asyncRefusal, checkSynchronous, isThenable } from './synchronous.js';
 
-/** What the lifetime rules need to know about a tensor. */
-export interface Releasable {
-  storage: Storage | null;
-  kept: boolean;
+/**
+ * A tensor's claim on its storage, apart from the tensor object: the lifetime rules keep this,
+ * so they never keep the tensor alive.
+ */
+export class Hold {
+  /** Exempt from the automatic release of results (see Tensor.keep()). */
+  kept = false;
+
+  constructor(
+    /** The storage, or null once released. */
+    public storage: Storage | null,
+  ) {}
 }
 
-const registry = new FinalizationRegistry<Storage>((storage) => storage.release());
+/** What the lifetime rules need to know about a tensor: its hold. */
+export interface Releasable {
+  readonly hold: Hold;
+}
+
+/**
+ * The trainable tensors that one group of results was computed from, as a union-find class: its
+ * root keeps the results of the lineage's current and previous step.
+ */
+class Lineage {
+  parent: Lineage = this;
+  size = 1;
+  current: Hold[] = [];
+  previous: Hold[] = [];
+
+  root(): Lineage {
+    let root: Lineage = this;
+    while (root.parent !== root) root = root.parent;
+    let at: Lineage = this;
+    while (at.parent !== root) {
+      const next = at.parent;
+      at.parent = root;
+      at = next;
+    }
+    return root;
+  }
+}
+
+function union(a: Lineage, b: Lineage): Lineage {
+  let big = a.root();
+  let small = b.root();
+  if (big === small) return big;
+  if (big.size < small.size) [big, small] = [small, big];
+  small.parent = big;
+  big.size += small.size;
+  for (const hold of small.current) big.current.push(hold);
+  for (const hold of small.previous) big.previous.push(hold);
+  small.current = [];
+  small.previous = [];
+  return big;
+}
+
+const lineages = new WeakMap<Hold, Lineage>();
+const registry = new FinalizationRegistry<Hold>((hold) => releaseHold(hold));
 const scopes: Set<Releasable>[] = [];
-let currentStep: Releasable[] = [];
-let previousStep: Releasable[] = [];
+// Results outside every lineage (and, until they are recorded, every result).
+let currentStep: Hold[] = [];
+let previousStep: Hold[] = [];
 
 /** Registers a new tensor with the lifetime rules; `result` marks the output of an operation. */
 export function track(tensor: Releasable, result: boolean): void {
-  registry.register(tensor, tensor.storage!, tensor);
+  registry.register(tensor, tensor.hold, tensor.hold);
   const scope = scopes[scopes.length - 1];
   if (scope !== undefined) scope.add(tensor);
-  if (result) currentStep.push(tensor);
+  if (result) currentStep.push(tensor.hold);
 }
 
 /** Releases a tensor's hold on its storage now (idempotent). */
 export function release(tensor: Releasable): void {
-  const storage = tensor.storage;
+  releaseHold(tensor.hold);
+}
+
+function releaseHold(hold: Hold): void {
+  const storage = hold.storage;
   if (storage === null) return;
-  registry.unregister(tensor);
-  tensor.storage = null;
+  registry.unregister(hold);
+  hold.storage = null;
   storage.release();
 }
 
 /** Makes a result count as created now (used when a parameter lets go of its gradient). */
 export function demoteToResult(tensor: Releasable): void {
-  tensor.kept = false;
-  currentStep.push(tensor);
+  tensor.hold.kept = false;
+  currentStep.push(tensor.hold);
 }
 
-/** Called at the end of every backward(): releases the results two steps old. */
-export function endStep(): void {
-  for (const t of previousStep) if (!t.kept) release(t);
+/**
+ * @internal Puts a recorded result into the lineage of its inputs: the lineages of the inputs
+ * that are results, and of the trainable leaves (`requiresGrad` inputs that are not results),
+ * joined into one.
+ */
+export function adopt(result: Releasable, inputs: readonly (Releasable & { requiresGrad: boolean })[]): void {
+  let lineage: Lineage | undefined;
+  for (const input of inputs) {
+    let own = lineages.get(input.hold);
+    if (own === undefined) {
+      if (!input.requiresGrad) continue;
+      own = new Lineage();
+      lineages.set(input.hold, own);
+    }
+    lineage = lineage === undefined ? own.root() : union(lineage, own);
+  }
+  if (lineage === undefined) return;
+  lineages.set(result.hold, lineage);
+  lineage.root().current.push(result.hold);
+}
+
+/**
+ * Called at the end of a backward() from `root`: releases the results two steps old of root's
+ * lineage, and those outside every lineage.
+ */
+export function endStep(root: Releasable): void {
+  for (const hold of previousStep) if (!hold.kept && !lineages.has(hold)) releaseHold(hold);
   previousStep = currentStep;
   currentStep = [];
+  const lineage = lineages.get(root.hold)?.root();
+  if (lineage === undefined) return;
+  for (const hold of lineage.previous) if (!hold.kept) releaseHold(hold);
+  lineage.previous = lineage.current;
+  lineage.current = [];
 }
 
 /** @internal Adds the tensors in value (itself, or inside arrays, plain objects and Maps) to into. */
 export function collectTensors(value: unknown, into: Set<Releasable>, depth = 0): void {
   if (value === null || typeof value !== 'object' || depth > 8) return;
-  if ('storage' in value && 'kept' in value) {
+  if ('hold' in value && value.hold instanceof Hold) {
     into.add(value as Releasable);
     return;
   }
@@ -91,7 +187,7 @@ export function closeScope(scope: Set<Releasable>, escaping: ReadonlySet<Releasa
   const outer = scopes[scopes.length - 1];
   for (const t of scope) {
     if (escaping.has(t)) outer?.add(t);
-    else if (!t.kept) release(t);
+    else if (!t.hold.kept) release(t);
   }
 }
 
