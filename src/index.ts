@@ -2,7 +2,7 @@
 
 export { AdtnError, ArgumentError, DataFormatError, DtypeError, KernelModuleError, OutOfMemoryError, ReleasedTensorError, ShapeError } from './errors.js';
 export { initEngine, engineBuild, engineThreads, memoryStats, type EngineOptions } from './backend/engine.js';
-export { KernelModule, relaxedSimdSupported, simdSupported, type KernelBuild, type KernelBuildChoice } from './backend/kernel-module.js';
+export { KernelModule, relaxedSimdSupported, sharedMemorySupported, simdSupported, type KernelBuild, type KernelBuildChoice } from './backend/kernel-module.js';
 export type { AllocatorStats } from './backend/allocator.js';
 
 export { Tensor, type TensorLike, type NestedArray } from './tensor.js';

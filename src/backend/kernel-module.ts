@@ -11,11 +11,14 @@
 // Memory is a shared WebAssembly.Memory (the module imports it), so worker threads can run
 // kernels on the same tensors (thread-pool.ts). Shared memory must declare its maximum: 65536
 // pages, the wasm32 ceiling of 4 GiB, which only reserves address space until memory grows.
+// Where shared memory does not exist (a page that is not cross-origin isolated), the module runs
+// on a plain memory, with one thread (unshared-memory.ts).
 
 import { Allocator, type AllocatorStats } from './allocator.js';
 import { RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './kernel-binaries.generated.js';
 import { checkKernelExports, type KernelExports } from './kernel-exports.js';
 import { MAX_THREADS, THREAD_POOL_BYTES, ThreadPool } from './thread-pool.js';
+import { unsharedMemoryVariant } from './unshared-memory.js';
 import { ArgumentError } from '../errors.js';
 
 /** A kernel build: plain 128-bit SIMD, or relaxed SIMD (fused multiply-add where the engine has it). */
@@ -118,8 +121,37 @@ export function simdSupported(): boolean {
   return WebAssembly.validate(kernelBinary('simd'));
 }
 
-function newSharedMemory(): WebAssembly.Memory {
-  return new WebAssembly.Memory({ initial: 1, maximum: MAXIMUM_PAGES, shared: true });
+let sharedValid: boolean | undefined;
+
+/**
+ * Whether this JavaScript engine offers shared memory (and with it threads): false in a web page
+ * that is not cross-origin isolated.
+ *
+ * @example
+ * if (!sharedMemorySupported()) console.log('one thread: serve the page cross-origin isolated for more');
+ */
+export function sharedMemorySupported(): boolean {
+  if (sharedValid === undefined) {
+    try {
+      sharedValid = typeof SharedArrayBuffer === 'function' && new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+    } catch {
+      sharedValid = false;
+    }
+  }
+  return sharedValid;
+}
+
+// The memory, the binary that imports it, and the thread count to run: shared memory when the
+// engine has it (and `shared` is not false), else a plain memory and one thread.
+function memoryPlan(build: KernelBuild, threads: number | undefined, shared: boolean): { memory: WebAssembly.Memory; binary: Uint8Array<ArrayBuffer>; threads: number } {
+  const asked = threads === undefined ? undefined : checkThreads('kernel module', threads);
+  if (shared && sharedMemorySupported()) {
+    return { memory: new WebAssembly.Memory({ initial: 1, maximum: MAXIMUM_PAGES, shared: true }), binary: kernelBinary(build), threads: asked ?? defaultThreads() };
+  }
+  if (asked !== undefined && asked > 1) {
+    throw new ArgumentError(`kernel module: ${asked} threads need shared memory, which this page does not have (serve it cross-origin isolated: Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp)`);
+  }
+  return { memory: new WebAssembly.Memory({ initial: 1, maximum: MAXIMUM_PAGES }), binary: unsharedMemoryVariant(kernelBinary(build)), threads: 1 };
 }
 
 function resolveBuild(choice: KernelBuildChoice): KernelBuild {
@@ -181,23 +213,24 @@ export class KernelModule {
 
   /**
    * Instantiates a build synchronously (fine in Node.js and workers; browsers' main thread may
-   * refuse) with `threads` threads (default: defaultThreads()).
+   * refuse) with `threads` threads (default: defaultThreads()). `shared: false` (or an engine
+   * without shared memory) gives a plain memory and one thread.
    */
-  static create(choice: KernelBuildChoice = 'auto', threads?: number): KernelModule {
+  static create(choice: KernelBuildChoice = 'auto', threads?: number, shared = true): KernelModule {
     const build = resolveBuild(choice);
-    const count = threads === undefined ? defaultThreads() : checkThreads('kernel module', threads);
-    const module = new WebAssembly.Module(kernelBinary(build));
-    const instance = new WebAssembly.Instance(module, { env: { memory: newSharedMemory() } });
-    return new KernelModule(build, checkKernelExports(instance.exports, `${build} build`), module, count);
+    const plan = memoryPlan(build, threads, shared);
+    const module = new WebAssembly.Module(plan.binary);
+    const instance = new WebAssembly.Instance(module, { env: { memory: plan.memory } });
+    return new KernelModule(build, checkKernelExports(instance.exports, `${build} build`), module, plan.threads);
   }
 
   /** Instantiates a build asynchronously. */
-  static async load(choice: KernelBuildChoice = 'auto', threads?: number): Promise<KernelModule> {
+  static async load(choice: KernelBuildChoice = 'auto', threads?: number, shared = true): Promise<KernelModule> {
     const build = resolveBuild(choice);
-    const count = threads === undefined ? defaultThreads() : checkThreads('kernel module', threads);
-    const module = await WebAssembly.compile(kernelBinary(build));
-    const instance = await WebAssembly.instantiate(module, { env: { memory: newSharedMemory() } });
-    return new KernelModule(build, checkKernelExports(instance.exports, `${build} build`), module, count);
+    const plan = memoryPlan(build, threads, shared);
+    const module = await WebAssembly.compile(plan.binary);
+    const instance = await WebAssembly.instantiate(module, { env: { memory: plan.memory } });
+    return new KernelModule(build, checkKernelExports(instance.exports, `${build} build`), module, plan.threads);
   }
 
   /** Threads that run this module's kernels, the calling thread included. */

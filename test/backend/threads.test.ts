@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness, expectClose, type Dtype } from '../helpers/kernel-harness.js';
-import { KernelModule, defaultThreads } from '../../src/backend/kernel-module.js';
+import { KernelModule, defaultThreads, kernelBinary, sharedMemorySupported } from '../../src/backend/kernel-module.js';
+import { unsharedMemoryVariant } from '../../src/backend/unshared-memory.js';
 import { parallelKernels, splitRange } from '../../src/ops/parallel-kernels.js';
 import { exportedKernels } from '../../src/ops/kernel-set.js';
 import type { DtypeKernels } from '../../src/backend/kernel-exports.js';
@@ -257,6 +258,41 @@ describe('splitRange', () => {
         }
       }
     }
+  });
+});
+
+describe('without shared memory (a page that is not cross-origin isolated)', () => {
+  it('the module runs on a plain memory with one thread, and its kernels agree with the shared build', () => {
+    expect(sharedMemorySupported()).toBe(true);
+    const plain = KernelModule.create('simd', undefined, false);
+    const shared = KernelModule.create('simd', 1);
+    expect(plain.threads).toBe(1);
+    expect(plain.memory.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(shared.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const results = [plain, shared].map((module) => {
+      const [m, n, k] = [67, 129, 65];
+      const a = module.allocator.alloc(m * k * 4), b = module.allocator.alloc(k * n * 4), c = module.allocator.alloc(m * n * 4);
+      module.f32.fill(0.5, a >>> 2, (a >>> 2) + m * k);
+      for (let i = 0; i < k * n; i++) module.f32[(b >>> 2) + i] = Math.sin(i);
+      module.kernels.gemmF32(0, 0, m, n, k, 1, a, k, b, n, 0, c, n, module.gemmWorkspace());
+      // Growth works on a plain memory too.
+      const big = module.allocator.alloc(64 << 20);
+      expect(module.memory.buffer.byteLength).toBeGreaterThan(64 << 20);
+      module.allocator.free(big);
+      return Array.from(module.f32.subarray(c >>> 2, (c >>> 2) + m * n));
+    });
+    expect(results[0]).toEqual(results[1]);
+    expect(() => KernelModule.create('simd', 2, false)).toThrow(/2 threads need shared memory.*cross-origin isolated/);
+  });
+
+  it('the import section edit changes the memory import and nothing else', () => {
+    const original = kernelBinary('relaxed');
+    const edited = unsharedMemoryVariant(original);
+    const changed = [...edited].flatMap((byte, i) => (byte === original[i] ? [] : [i]));
+    expect(changed).toHaveLength(1);
+    expect([original[changed[0]!], edited[changed[0]!]]).toEqual([0x03, 0x01]);
+    expect(WebAssembly.Module.imports(new WebAssembly.Module(edited))).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
+    expect(() => unsharedMemoryVariant(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]))).toThrow(/imports no memory/);
   });
 });
 
