@@ -51,7 +51,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const engine = await initEngine({ build });
     const context: CommandContext = {
       log: (line) => process.stdout.write(line + '\n'),
-      build: engine.build === 'relaxed' ? 'relaxed SIMD (fused multiply-add)' : 'SIMD',
+      build: `${engine.build === 'relaxed' ? 'relaxed SIMD (fused multiply-add)' : 'SIMD'}, ${engine.threads} thread${engine.threads === 1 ? '' : 's'}`,
       given: parsed.given,
     };
     await run(parsed.flags, context);
