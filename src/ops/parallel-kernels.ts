@@ -37,7 +37,7 @@ const COLUMN_ALIGN = 48;
 // columns), so each part takes the same path as the whole.
 const MIN_SPLIT_COLUMNS = 32;
 
-/** Cuts [0, total) into `parts` ranges whose starts are multiples of `align` (some may be empty). */
+/** Cuts [0, total) into at most `parts` contiguous ranges whose starts are multiples of `align` (no empty ones). */
 export function splitRange(total: number, parts: number, align: number): [number, number][] {
   const ranges: [number, number][] = [];
   const step = Math.ceil(total / parts / align) * align;
