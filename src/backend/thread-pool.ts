@@ -165,8 +165,8 @@ export class ThreadPool {
    */
   run(parts: readonly (readonly KernelCall[])[]): void {
     if (parts.length === 0) return;
-    if (!this.started && this.threads > 1 && parts.length > 1 && !this.closed) this.startWorkers();
-    if (this.threads === 1 || parts.length === 1 || this.closed || this.readyWorkers === 0 || parts.length > MAX_PARTS) {
+    if (!this.started && this.activeThreads > 1 && parts.length > 1 && !this.closed) this.startWorkers();
+    if (this.activeThreads === 1 || parts.length === 1 || this.closed || this.readyWorkers === 0 || parts.length > MAX_PARTS) {
       for (const part of parts) this.runPart(part);
       return;
     }
