@@ -5,7 +5,9 @@
 // shared memory and then claims parts itself, like every worker does: a part runs on whichever
 // thread claims it first, so a task completes even when no worker is awake (or none has started
 // yet: workers start asynchronously and join when ready). The caller returns once every part is
-// done, so a task behaves like one synchronous kernel call.
+// done, so a task behaves like one synchronous kernel call. Each thread claims "its" part first
+// (the caller part 0, worker i part i), then any other: consecutive ops split the same way (the
+// halves of a circuit's state, gate after gate) then keep their data in the same core's cache.
 //
 // Because a part computes the same thing whoever runs it, a task's result does not depend on how
 // many threads there are; splitting that changes the order of a summation is chosen from the
@@ -13,7 +15,8 @@
 //
 // Shared layout (Int32 control words, then the task area as float64 words):
 //   control[GENERATION]  bumped when a task is published; sleeping workers wait on it
-//   control[CLAIM]       generation << 16 | parts << 8 | next part to claim (claimed by CAS)
+//   control[CLAIM]       generation (11 bits) << 21 | parts (5 bits) << 16 | mask of claimed parts
+//                        (16 bits); a part is claimed by a CAS that sets its bit
 //   control[DONE]        parts finished; the caller waits on it
 //   control[STOP]        set when the pool shuts down
 //   control[READY]       workers that are serving
@@ -28,10 +31,11 @@ const CONTROL = { GENERATION: 0, CLAIM: 1, DONE: 2, STOP: 3, READY: 4, ERROR: 5 
 const CONTROL_BYTES = 64;
 /** Words of the task area (parts' offsets and calls): 256 KiB. A larger task runs on the caller. */
 const TASK_WORDS = 32768;
-/** The most parts one task may have (the claim word holds the count in 8 bits). */
-export const MAX_PARTS = 64;
+/** The most parts one task may have (the claim word holds one bit per part). */
+export const MAX_PARTS = 16;
 /** The most threads a pool runs (the caller and MAX_THREADS - 1 workers). */
-export const MAX_THREADS = 64;
+export const MAX_THREADS = 16;
+const GENERATION_MASK = 0x7ff;
 // Polls of the generation word before a worker sleeps (tens of microseconds: back-to-back ops of
 // a training step find it awake), and of the done counter before the caller sleeps.
 const WORKER_SPIN = 1 << 18;
@@ -131,7 +135,7 @@ export class ThreadPool {
     this.started = true;
     const start = workerStarter()!;
     const message = { module: this.module, memory: this.memory, control: this.address, tasks: this.address + CONTROL_BYTES, names: this.names, spin: WORKER_SPIN };
-    for (let i = 1; i < this.threads; i++) this.workers.push(start(message));
+    for (let i = 1; i < this.threads; i++) this.workers.push(start({ ...message, index: i }));
   }
 
   /**
@@ -175,10 +179,10 @@ export class ThreadPool {
       return;
     }
     const control = this.control();
-    this.generation = (this.generation + 1) & 0xffff;
+    this.generation = Atomics.add(control, CONTROL.GENERATION, 0) + 1;
     Atomics.store(control, CONTROL.DONE, 0);
     Atomics.store(control, CONTROL.ERROR, 0);
-    Atomics.store(control, CONTROL.CLAIM, (this.generation << 16) | (parts.length << 8));
+    Atomics.store(control, CONTROL.CLAIM, ((this.generation & GENERATION_MASK) << 21) | (parts.length << 16));
     Atomics.add(control, CONTROL.GENERATION, 1);
     Atomics.notify(control, CONTROL.GENERATION);
     // A trap on this thread must not leave the task half-claimed while workers still run parts
@@ -186,9 +190,11 @@ export class ThreadPool {
     let failure: unknown = null;
     for (;;) {
       const claim = Atomics.load(control, CONTROL.CLAIM);
-      const next = claim & 255;
-      if (next >= parts.length) break;
-      if (Atomics.compareExchange(control, CONTROL.CLAIM, claim, claim + 1) !== claim) continue;
+      const free = ~claim & ((1 << parts.length) - 1);
+      if (free === 0) break;
+      // Part 0 first, then the lowest unclaimed one.
+      const next = (free & 1) !== 0 ? 0 : 31 - Math.clz32(free & -free);
+      if (Atomics.compareExchange(control, CONTROL.CLAIM, claim, claim | (1 << next)) !== claim) continue;
       this.partsOnCaller++;
       try {
         if (failure === null) this.runPart(parts[next]!);

@@ -4,14 +4,15 @@
 // depends on nothing but its start message.
 //
 // Start message (Node: workerData; browser: the first message): { module, memory, control, tasks,
-// names, spin }. The worker instantiates its own instance of the kernel module over the shared
+// names, spin, index }. The worker instantiates its own instance of the kernel module over the shared
 // memory (re-writing the static data segments with the bytes they already hold), then serves
 // tasks forever:
 //
 //   wait until control[GENERATION] changes (spinning `spin` times first, then Atomics.wait);
-//   claim parts with a compare-and-swap on control[CLAIM] = generation << 16 | parts << 8 | next,
-//   which succeeds only while the task it was read from is still published; run the claimed part's
-//   calls; add one to control[DONE] and wake the caller when it reaches `parts`.
+//   claim parts with a compare-and-swap on control[CLAIM] = generation << 21 | parts << 16 | mask
+//   of claimed parts, setting the part's bit, which succeeds only while the task it was read from
+//   is still published (its own part `index` first, then the lowest unclaimed); run the claimed
+//   part's calls; add one to control[DONE] and wake the caller when it reaches `parts`.
 //
 // A trap inside a kernel is recorded in control[ERROR] (the part still counts as done, so the
 // caller never waits forever) and the caller throws. See thread-pool.ts for the layout.
@@ -21,7 +22,7 @@ export const THREAD_WORKER_SOURCE = `
 'use strict';
 const GENERATION = 0, CLAIM = 1, DONE = 2, STOP = 3, READY = 4, ERROR = 5;
 function serve(start) {
-  const { module, memory, control, tasks, names, spin } = start;
+  const { module, memory, control, tasks, names, spin, index } = start;
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const functions = names.map((name) => instance.exports[name]);
   const ctl = new Int32Array(memory.buffer, control, 8);
@@ -36,9 +37,12 @@ function serve(start) {
     if (Atomics.load(ctl, STOP) !== 0) return;
     for (;;) {
       const claim = Atomics.load(ctl, CLAIM);
-      const parts = (claim >>> 8) & 255, next = claim & 255;
-      if (next >= parts || ((claim >>> 16) & 65535) !== (seen & 65535)) break;
-      if (Atomics.compareExchange(ctl, CLAIM, claim, claim + 1) !== claim) continue;
+      if ((claim >>> 21) !== (seen & 0x7ff)) break;
+      const parts = (claim >>> 16) & 31;
+      const free = ~claim & ((1 << parts) - 1);
+      if (free === 0) break;
+      const next = (free & (1 << index)) !== 0 ? index : 31 - Math.clz32(free & -free);
+      if (Atomics.compareExchange(ctl, CLAIM, claim, claim | (1 << next)) !== claim) continue;
       // A grown memory has a new buffer object: the view is re-made then.
       if (memory.buffer !== buffer) {
         buffer = memory.buffer;
