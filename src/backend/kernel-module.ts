@@ -17,7 +17,7 @@
 import { Allocator, type AllocatorStats } from './allocator.js';
 import { RELAXED_WASM_BASE64, SIMD_WASM_BASE64 } from './kernel-binaries.generated.js';
 import { checkKernelExports, type KernelExports } from './kernel-exports.js';
-import { MAX_THREADS, THREAD_POOL_BYTES, ThreadPool } from './thread-pool.js';
+import { MAX_THREADS, THREAD_POOL_BYTES, ThreadPool, workerThreadsSupported } from './thread-pool.js';
 import { unsharedMemoryVariant } from './unshared-memory.js';
 import { ArgumentError } from '../errors.js';
 
@@ -31,7 +31,7 @@ const MAXIMUM_PAGES = 65536;
 
 /**
  * The threads a module runs when none are asked for: ADTN_THREADS when set (Node.js), else the
- * cores this process may use.
+ * cores this process may use (1 where the runtime cannot start workers).
  *
  * @example
  * defaultThreads();   // 2 on a two-core machine
@@ -45,6 +45,7 @@ export function defaultThreads(): number {
     }
     return checkThreads('ADTN_THREADS', Number(fromEnvironment));
   }
+  if (!workerThreadsSupported()) return 1;
   const os = nodeProcess?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
   const cores = os?.availableParallelism?.() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
   return Math.max(1, Math.min(MAX_THREADS, Math.floor(cores)));

@@ -80,6 +80,17 @@ function workerStarter(): ((start: object) => WorkerHandle) | null {
   return null;
 }
 
+/**
+ * Whether this runtime can start worker threads (Node.js 20.16+ through process.getBuiltinModule,
+ * or Web Workers).
+ *
+ * @example
+ * const threads = workerThreadsSupported() ? 2 : 1;
+ */
+export function workerThreadsSupported(): boolean {
+  return workerStarter() !== null;
+}
+
 /** Whether this thread may block in Atomics.wait (a browser's main thread may not). */
 function canBlock(): boolean {
   try {

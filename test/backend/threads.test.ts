@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness, expectClose, type Dtype } from '../helpers/kernel-harness.js';
 import { KernelModule, defaultThreads, kernelBinary, sharedMemorySupported } from '../../src/backend/kernel-module.js';
 import { unsharedMemoryVariant } from '../../src/backend/unshared-memory.js';
+import { workerThreadsSupported } from '../../src/backend/thread-pool.js';
 import { parallelKernels, splitRange } from '../../src/ops/parallel-kernels.js';
 import { exportedKernels } from '../../src/ops/kernel-set.js';
 import type { DtypeKernels } from '../../src/backend/kernel-exports.js';
@@ -310,6 +311,22 @@ describe('thread count', () => {
       if (saved === undefined) delete process.env.ADTN_THREADS;
       else process.env.ADTN_THREADS = saved;
     }
+  });
+
+  it('defaults to one thread where the runtime cannot start workers (Node.js before 20.16)', () => {
+    const saved = { env: process.env.ADTN_THREADS, builtin: process.getBuiltinModule };
+    try {
+      delete process.env.ADTN_THREADS;
+      process.getBuiltinModule = ((id: string) => (id === 'node:worker_threads' ? undefined : saved.builtin(id))) as typeof process.getBuiltinModule;
+      expect(workerThreadsSupported()).toBe(false);
+      expect(defaultThreads()).toBe(1);
+      expect(KernelModule.create('simd').threads).toBe(1);
+      expect(() => KernelModule.create('simd', 2)).toThrow(/no worker threads/);
+    } finally {
+      process.getBuiltinModule = saved.builtin;
+      if (saved.env !== undefined) process.env.ADTN_THREADS = saved.env;
+    }
+    expect(workerThreadsSupported()).toBe(true);
   });
 
   it('initEngine checks it and cannot change it once the engine runs', async () => {
