@@ -58,13 +58,16 @@ interface WorkerHandle {
 function workerStarter(): ((start: object) => WorkerHandle) | null {
   const nodeProcess = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const threads = nodeProcess?.getBuiltinModule?.('node:worker_threads') as
-    | { Worker: new (source: string, options: object) => WorkerHandle & { unref(): void } }
+    | { Worker: new (source: string, options: object) => WorkerHandle & { unref(): void; on(event: 'error', listener: () => void): void } }
     | undefined;
   if (threads !== undefined) {
     return (start) => {
       const worker = new threads.Worker(THREAD_WORKER_SOURCE, { eval: true, workerData: start });
       // A finished script exits although workers wait: they hold no work of their own.
       worker.unref();
+      // A worker that fails to start (it catches kernel traps itself) must not crash the process
+      // as an unhandled 'error' event; it never becomes ready, and the caller runs its parts.
+      worker.on('error', () => undefined);
       return worker;
     };
   }
@@ -146,7 +149,12 @@ export class ThreadPool {
     this.started = true;
     const start = workerStarter()!;
     const message = { module: this.module, memory: this.memory, control: this.address, tasks: this.address + CONTROL_BYTES, names: this.names, spin: WORKER_SPIN };
-    for (let i = 1; i < this.threads; i++) this.workers.push(start({ ...message, index: i }));
+    try {
+      for (let i = 1; i < this.threads; i++) this.workers.push(start({ ...message, index: i }));
+    } catch {
+      // A page whose policy refuses workers: the workers that did start serve; the caller runs
+      // everything else.
+    }
   }
 
   /**

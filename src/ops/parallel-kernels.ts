@@ -140,7 +140,9 @@ export function parallelKernels(base: DtypeKernels, module: KernelModule, suffix
       const columns = splitRange(n, threads, COLUMN_ALIGN);
       if (columns.length > 1 && columns.every(([s, e]) => e - s >= MIN_SPLIT_COLUMNS)) return columns.map(([s, e]) => [false, s, e]);
     }
-    if (m >= 2 * threads) return splitRange(m, threads, 4).map(([s, e]) => [true, s, e]);
+    // Row starts at multiples of 12 (both tile heights, 3 and 4): a split makes no edge tile that
+    // one thread would compute as a full one (the two round alpha·acc + beta·C differently).
+    if (m >= 2 * threads) return splitRange(m, threads, 12).map(([s, e]) => [true, s, e]);
     return null;
   }
 

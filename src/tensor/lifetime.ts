@@ -11,7 +11,9 @@
 //    model's parameters join one lineage as its ops combine them), and only a backward() through
 //    that lineage counts for it, so two models trained in one process, by interleaved loops,
 //    never release each other's values. A result outside every graph (made under noGrad, or from
-//    nothing that requires gradients) counts every backward().
+//    nothing that requires gradients) counts every backward(); one that a graph uses joins that
+//    graph's lineage. A lineage with no backward() of its own during 8 backward() calls of others
+//    lets its results go.
 // 3. The reverse pass releases the gradients it creates as soon as they are consumed.
 // 4. A FinalizationRegistry releases the storage of any tensor object that was garbage-collected.
 //
@@ -34,6 +36,8 @@ import { asyncRefusal, checkSynchronous, isThenable } from './synchronous.js';
 export class Hold {
   /** Exempt from the automatic release of results (see Tensor.keep()). */
   kept = false;
+  /** The tensor is an operation's result (rule 2 applies to it). */
+  result = false;
 
   constructor(
     /** The storage, or null once released. */
@@ -55,6 +59,8 @@ class Lineage {
   size = 1;
   current: Hold[] = [];
   previous: Hold[] = [];
+  /** The count of backward() calls (any lineage) at this lineage's last one, or at its creation. */
+  lastBackward = backwardCount;
 
   root(): Lineage {
     let root: Lineage = this;
@@ -69,6 +75,14 @@ class Lineage {
   }
 }
 
+// backward() calls so far, and the lineages holding results. A lineage that has seen no backward()
+// of its own during STALE_AFTER backward() calls of others (a frozen model's one-off graphs, a
+// teacher run with gradients on and never trained) lets its results go too, so no lineage can
+// hold results for ever; a model trained in turn with others sees its own backward() far sooner.
+let backwardCount = 0;
+const STALE_AFTER = 8;
+const pending = new Set<Lineage>();
+
 function union(a: Lineage, b: Lineage): Lineage {
   let big = a.root();
   let small = b.root();
@@ -76,10 +90,12 @@ function union(a: Lineage, b: Lineage): Lineage {
   if (big.size < small.size) [big, small] = [small, big];
   small.parent = big;
   big.size += small.size;
+  big.lastBackward = Math.max(big.lastBackward, small.lastBackward);
   for (const hold of small.current) big.current.push(hold);
   for (const hold of small.previous) big.previous.push(hold);
   small.current = [];
   small.previous = [];
+  if (pending.delete(small)) pending.add(big);
   return big;
 }
 
@@ -95,7 +111,10 @@ export function track(tensor: Releasable, result: boolean): void {
   registry.register(tensor, tensor.hold, tensor.hold);
   const scope = scopes[scopes.length - 1];
   if (scope !== undefined) scope.add(tensor);
-  if (result) currentStep.push(tensor.hold);
+  if (result) {
+    tensor.hold.result = true;
+    currentStep.push(tensor.hold);
+  }
 }
 
 /** Releases a tensor's hold on its storage now (idempotent). */
@@ -113,8 +132,12 @@ function releaseHold(hold: Hold): void {
 
 /** Makes a result count as created now (used when a parameter lets go of its gradient). */
 export function demoteToResult(tensor: Releasable): void {
-  tensor.hold.kept = false;
-  currentStep.push(tensor.hold);
+  const hold = tensor.hold;
+  hold.kept = false;
+  hold.result = true;
+  const lineage = lineages.get(hold)?.root();
+  if (lineage === undefined) currentStep.push(hold);
+  else lineage.current.push(hold);
 }
 
 /**
@@ -125,32 +148,60 @@ export function demoteToResult(tensor: Releasable): void {
 export function adopt(result: Releasable, inputs: readonly (Releasable & { requiresGrad: boolean })[]): void {
   let lineage: Lineage | undefined;
   for (const input of inputs) {
+    // Only what gradients flow through joins lineages: a plain input shared by two models does not
+    // make them one.
+    if (!input.requiresGrad) continue;
     let own = lineages.get(input.hold);
     if (own === undefined) {
-      if (!input.requiresGrad) continue;
       own = new Lineage();
       lineages.set(input.hold, own);
     }
     lineage = lineage === undefined ? own.root() : union(lineage, own);
   }
   if (lineage === undefined) return;
-  lineages.set(result.hold, lineage);
-  lineage.root().current.push(result.hold);
+  const root = lineage.root();
+  lineages.set(result.hold, root);
+  root.current.push(result.hold);
+  // Results outside every lineage that this graph uses (a detached or preprocessed input, which
+  // the backward pass may need) join it, so only its own backward() calls count for them.
+  for (const input of inputs) {
+    const hold = input.hold;
+    if (hold.result && hold.storage !== null && !lineages.has(hold)) {
+      lineages.set(hold, root);
+      root.current.push(hold);
+    }
+  }
+  pending.add(root);
 }
 
 /**
  * Called at the end of a backward() from `root`: releases the results two steps old of root's
- * lineage, and those outside every lineage.
+ * lineage, those outside every lineage, and those of lineages stale for STALE_AFTER backward()
+ * calls.
  */
 export function endStep(root: Releasable): void {
+  backwardCount++;
   for (const hold of previousStep) if (!hold.kept && !lineages.has(hold)) releaseHold(hold);
   previousStep = currentStep;
   currentStep = [];
   const lineage = lineages.get(root.hold)?.root();
-  if (lineage === undefined) return;
-  for (const hold of lineage.previous) if (!hold.kept) releaseHold(hold);
-  lineage.previous = lineage.current;
-  lineage.current = [];
+  if (lineage !== undefined) {
+    for (const hold of lineage.previous) if (!hold.kept) releaseHold(hold);
+    lineage.previous = lineage.current;
+    lineage.current = [];
+    lineage.lastBackward = backwardCount;
+  }
+  for (const other of pending) {
+    if (other.parent !== other) {
+      pending.delete(other);
+    } else if (backwardCount - other.lastBackward >= STALE_AFTER) {
+      for (const hold of other.previous) if (!hold.kept) releaseHold(hold);
+      for (const hold of other.current) if (!hold.kept) releaseHold(hold);
+      other.previous = [];
+      other.current = [];
+      pending.delete(other);
+    }
+  }
 }
 
 /** @internal Adds the tensors in value (itself, or inside arrays, plain objects and Maps) to into. */

@@ -122,7 +122,8 @@ describe('memory lifecycle', () => {
   it('the two-backward rule counts per lineage: two models trained in one process never release each other\'s values', async () => {
     const wA = randn([4, 3], { seed: 5, requiresGrad: true });
     const wB = randn([4, 3], { seed: 6, requiresGrad: true });
-    const x = ones([2, 4]);
+    // A preprocessed input (a result, which the matmul saves for wA's gradient) shared by both.
+    const x = ones([2, 4]).mul(1);
     // Model A's step starts, then (as in an interleaved async loop) model B runs three steps.
     const hiddenA = x.matmul(wA).tanh();
     const lossA = hiddenA.square().sum();
@@ -135,15 +136,36 @@ describe('memory lifecycle', () => {
     expect(hiddenA.toArray()).toEqual(valuesA);
     lossA.backward(); // its saved values are all still there
     expect(wA.grad!.shape).toEqual([4, 3]);
-    // A's own backward calls do count: two more release A's first step.
-    x.matmul(wA).sum().backward();
+    // A's own backward calls do count: two more release A's first step (x with it: it joined A).
+    const y = ones([2, 4]);
+    y.matmul(wA).sum().backward();
     expect(hiddenA.released).toBe(true);
+    expect(x.released).toBe(true);
     // A result outside every graph (noGrad) is released by any two backward() calls.
-    const evaluation = noGrad(() => x.matmul(wA));
-    x.matmul(wB).sum().backward();
-    x.matmul(wB).sum().backward();
+    const evaluation = noGrad(() => y.matmul(wA));
+    y.matmul(wB).sum().backward();
+    y.matmul(wB).sum().backward();
     expect(evaluation.released).toBe(true);
-    for (const t of [wA, wB, x]) t.dispose();
+    for (const t of [wA, wB, y]) t.dispose();
+  });
+
+  it('a lineage that gets no backward() of its own lets its results go after 8 backward() calls of others', () => {
+    // A frozen model attacked through its input: every step's graph is a new lineage (a fresh
+    // leaf) that sees one backward(), and a teacher run with gradients on that never trains.
+    const w = randn([4, 3], { seed: 7 });
+    const teacher = randn([4, 3], { seed: 8, requiresGrad: true });
+    const before = memoryStats().bytesInUse;
+    const teacherOut = ones([2, 4]).matmul(teacher).tanh();
+    for (let step = 0; step < 50; step++) {
+      const x = randn([2, 4], { seed: step, requiresGrad: true });
+      x.matmul(w).tanh().square().sum().backward();
+      x.dispose();
+      x.grad = null;
+    }
+    expect(teacherOut.released).toBe(true);
+    teacher.dispose();
+    w.dispose();
+    expect(memoryStats().bytesInUse).toBeLessThanOrEqual(before + 4096);
   });
 
   it('operation results that nothing reaches are garbage-collected too, with no backward() ever', async () => {
