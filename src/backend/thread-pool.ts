@@ -117,7 +117,6 @@ export class ThreadPool {
   private readonly index = new Map<string, number>();
   private readonly workers: WorkerHandle[] = [];
   private readonly blocking = canBlock();
-  private generation = 0;
   private closed = false;
   private started = false;
   private activeThreads: number;
@@ -198,10 +197,10 @@ export class ThreadPool {
       return;
     }
     const control = this.control();
-    this.generation = Atomics.add(control, CONTROL.GENERATION, 0) + 1;
+    const generation = Atomics.load(control, CONTROL.GENERATION) + 1;
     Atomics.store(control, CONTROL.DONE, 0);
     Atomics.store(control, CONTROL.ERROR, 0);
-    Atomics.store(control, CONTROL.CLAIM, ((this.generation & GENERATION_MASK) << 21) | (parts.length << 16));
+    Atomics.store(control, CONTROL.CLAIM, ((generation & GENERATION_MASK) << 21) | (parts.length << 16));
     Atomics.add(control, CONTROL.GENERATION, 1);
     Atomics.notify(control, CONTROL.GENERATION);
     // A trap on this thread must not leave the task half-claimed while workers still run parts

@@ -82,11 +82,11 @@ function windowCalls(kind: 'im2col' | 'col2im', g: ConvGeometry, images: Tensor,
   const bytes = images.dtype === 'float32' ? 4 : 8;
   const name = `${kind}${images.dtype === 'float32' ? 'F32' : 'F64'}`;
   const P = g.OH * g.OW;
+  const geometry = [g.C, g.H, g.W, g.KH, g.KW, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.OH, g.OW];
   const calls: KernelCall[] = [];
   for (let i = 0; i < count; i++) {
     const column = cols.ptr + i * P * bytes;
     const image = images.ptr + (n0 + i) * g.C * g.H * g.W * bytes;
-    const geometry = [g.C, g.H, g.W, g.KH, g.KW, g.strideH, g.strideW, g.padH, g.padW, g.dilationH, g.dilationW, g.OH, g.OW];
     calls.push({ name, args: kind === 'im2col' ? [column, ld, image, ...geometry] : [image, column, ld, ...geometry] });
   }
   return calls;

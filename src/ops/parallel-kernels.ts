@@ -74,52 +74,58 @@ export function parallelKernels(base: DtypeKernels, module: KernelModule, suffix
   // Read at every call: benchmarks and tests change it.
   const threadsNow = (): number => pool.active;
 
-  // A kernel over n contiguous elements at the pointers in `pointers` (argument positions).
-  function elementwise<K extends keyof DtypeKernels>(family: K, countAt: number, pointers: readonly number[]): DtypeKernels[K] {
+  // A kernel whose argument `countAt` counts independent units (elements, planes, rows), split into
+  // ranges of units. `layout(args)` says whether the call is large enough to split and, for each
+  // pointer argument, its position and bytes per unit; a null pointer (an unused buffer) stays null.
+  type Layout = { split: boolean; steps: readonly (readonly [at: number, bytesPerUnit: number])[] };
+  function byUnits<K extends keyof DtypeKernels>(family: K, countAt: number, align: number, layout: (args: number[]) => Layout): DtypeKernels[K] {
     const direct = base[family] as (...args: number[]) => void;
     const exported = name(family);
     return ((...args: number[]) => {
-      const n = args[countAt]!;
       const threads = threadsNow();
-      if (threads === 1 || n < ELEMENTWISE_SPLIT) {
+      const units = args[countAt]!;
+      const { split, steps } = threads === 1 || units < 2 ? { split: false, steps: [] } : layout(args);
+      if (!split) {
         direct(...args);
         return;
       }
-      run(splitRange(n, threads, ALIGN_ELEMENTS).map(([start, end]) => {
+      run(splitRange(units, threads, align).map(([start, end]) => {
         const part = args.slice();
         part[countAt] = end - start;
-        // A null pointer (an unused buffer) stays null.
-        for (const at of pointers) if (part[at] !== 0) part[at] = args[at]! + start * bytes;
+        for (const [at, step] of steps) if (args[at] !== 0) part[at] = args[at]! + start * step;
         return [{ name: exported, args: part }];
       }));
     }) as unknown as DtypeKernels[K];
   }
 
-  // A pooling kernel over NC planes of H x W inputs and OH x OW outputs. `pointers` lists each
-  // pointer argument's plane ('input' H x W or 'output' OH x OW) and element size ('index': i32).
+  // Contiguous elements at the pointers in `pointers` (argument positions).
+  const elementwise = <K extends keyof DtypeKernels>(family: K, countAt: number, pointers: readonly number[]): DtypeKernels[K] =>
+    byUnits(family, countAt, ALIGN_ELEMENTS, (args) => ({ split: args[countAt]! >= ELEMENTWISE_SPLIT, steps: pointers.map((at) => [at, bytes] as const) }));
+
+  // Pooling over NC planes of H x W inputs and OH x OW outputs: every pooling kernel takes
+  // (NC, H, W, OH, OW, ...) right after its pointers, each of which is an 'input' or 'output'
+  // plane of values or of i32 indices.
   type PlanePointer = readonly [number, 'input' | 'output', 'value' | 'index'];
-  function planes<K extends keyof DtypeKernels>(family: K, pointers: readonly PlanePointer[]): DtypeKernels[K] {
-    const direct = base[family] as (...args: number[]) => void;
-    const exported = name(family);
-    // Every pooling kernel takes (..., NC, H, W, OH, OW, ...) right after its pointers.
-    const ncAt = pointers.length;
-    return ((...args: number[]) => {
-      const [NC, H, W, OH, OW] = args.slice(ncAt, ncAt + 5) as [number, number, number, number, number];
-      const threads = threadsNow();
-      if (threads === 1 || NC < 2 || NC * H * W < POOL_SPLIT) {
-        direct(...args);
-        return;
-      }
-      run(splitRange(NC, threads, 1).map(([start, end]) => {
-        const part = args.slice();
-        part[ncAt] = end - start;
-        for (const [at, plane, kind] of pointers) {
-          part[at] = args[at]! + start * (plane === 'input' ? H * W : OH * OW) * (kind === 'index' ? 4 : bytes);
-        }
-        return [{ name: exported, args: part }];
-      }));
-    }) as unknown as DtypeKernels[K];
-  }
+  const planes = <K extends keyof DtypeKernels>(family: K, pointers: readonly PlanePointer[]): DtypeKernels[K] =>
+    byUnits(family, pointers.length, 1, (args) => {
+      const [NC, H, W, OH, OW] = args.slice(pointers.length, pointers.length + 5) as [number, number, number, number, number];
+      return {
+        split: NC * H * W >= POOL_SPLIT,
+        steps: pointers.map(([at, plane, kind]) => [at, (plane === 'input' ? H * W : OH * OW) * (kind === 'index' ? 4 : bytes)] as const),
+      };
+    });
+
+  // Reductions along an axis (out, [argOut,] src, outer, extent, inner): each of the `outer` rows
+  // is its own sum or maximum, so rows split exactly; argOut is i32.
+  const alongAxis = <K extends 'sumAxis' | 'maxAxis'>(family: K): DtypeKernels[K] => {
+    const outerAt = family === 'maxAxis' ? 3 : 2;
+    return byUnits(family, outerAt, 1, (args) => {
+      const [outer, extent, inner] = args.slice(outerAt, outerAt + 3) as [number, number, number];
+      const out: [number, number] = [0, inner * bytes];
+      const src: [number, number] = [outerAt - 1, extent * inner * bytes];
+      return { split: outer * extent * inner >= ELEMENTWISE_SPLIT, steps: family === 'maxAxis' ? [out, [1, inner * 4], src] : [out, src] };
+    });
+  };
 
   const gemm: DtypeKernels['gemm'] = (transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work) => {
     const parts = gemmParts(m, n, k);
@@ -277,32 +283,6 @@ export function parallelKernels(base: DtypeKernels, module: KernelModule, suffix
     if (A < GATE_GRADIENT_PARTS || A * D * B < GATE_SPLIT) base.gateBackward(dState, dGate, gOut, state, gate, A, D, B);
     else gateSum(dState, dGate, gOut, state, gate, A, D, B);
   };
-
-  // Reductions along an axis: each of the `outer` rows is its own sum, so rows split exactly.
-  function alongAxis<K extends 'sumAxis' | 'maxAxis'>(family: K): DtypeKernels[K] {
-    const direct = base[family] as (...args: number[]) => void;
-    const pointers = family === 'maxAxis' ? 3 : 2;
-    return ((...args: number[]) => {
-      const [outer, extent, inner] = args.slice(pointers, pointers + 3) as [number, number, number];
-      const threads = threadsNow();
-      if (threads === 1 || outer < 2 || outer * extent * inner < ELEMENTWISE_SPLIT) {
-        direct(...args);
-        return;
-      }
-      run(splitRange(outer, threads, 1).map(([start, end]) => {
-        const part = args.slice();
-        part[pointers] = end - start;
-        part[0] = args[0]! + start * inner * bytes;
-        if (family === 'maxAxis') {
-          if (args[1] !== 0) part[1] = args[1]! + start * inner * 4;
-          part[2] = args[2]! + start * extent * inner * bytes;
-        } else {
-          part[1] = args[1]! + start * extent * inner * bytes;
-        }
-        return [{ name: name(family), args: part }];
-      }));
-    }) as unknown as DtypeKernels[K];
-  }
 
   return {
     ...base,
