@@ -119,7 +119,7 @@ export class Tensor {
       throw new ArgumentError(`grad: expected a ${this.dtype} tensor of shape ${formatShape(this.shape)}, got ${value.dtype} ${formatShape(value.shape)}`);
     }
     // The old gradient stops being owned by this tensor: it is released like a result.
-    if (this.gradient !== null && this.gradient !== value) demoteToResult(this.gradient);
+    if (this.gradient !== null && this.gradient !== value) demoteToResult(this.gradient, this);
     if (value !== null) value.kept = true;
     this.gradient = value;
   }

@@ -2,7 +2,7 @@
 // decides whether operations record at all.
 
 import type { Tensor } from '../tensor.js';
-import { adopt } from '../tensor/lifetime.js';
+import { adopt, adoptUnrecorded } from '../tensor/lifetime.js';
 import { asyncRefusal, checkSynchronous, isThenable } from '../tensor/synchronous.js';
 import type { SavedArgument } from './saved-state.js';
 
@@ -106,6 +106,8 @@ export function record<Op extends PrimitiveName>(op: Op, inputs: Tensor[], outpu
     output.node = new Node(op, inputs, output, saved[0]);
     output.requiresGrad = true;
     adopt(output, inputs);
+  } else {
+    adoptUnrecorded(output, inputs);
   }
   return output;
 }

@@ -6,6 +6,7 @@
 import { ArgumentError, DtypeError, ShapeError, formatShape, optionsObject } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/graph.js';
+import { runForward } from './inference-step.js';
 
 /**
  * A trainable tensor: shares the storage of the tensor it wraps, requires gradients, and is
@@ -39,6 +40,17 @@ export abstract class Module {
   private readonly ownBuffers = new Map<string, Tensor>();
   private readonly optionalBuffers = new Set<Tensor>();
   private readonly children = new Map<string, Module>();
+
+  constructor() {
+    // Every forward() call goes through runForward: a top-level call under noGrad is an inference
+    // step (README "Memory"). The subclass's method is on the prototype; this own property wraps it.
+    const forward = (this as unknown as { forward: (...args: unknown[]) => Tensor }).forward;
+    Object.defineProperty(this, 'forward', {
+      value: (...args: unknown[]) => runForward(() => this.parameters(), (...a: unknown[]) => forward.apply(this, a), args),
+      writable: true,
+      configurable: true,
+    });
+  }
 
   /** The layer's computation. */
   abstract forward(x: Tensor): Tensor;

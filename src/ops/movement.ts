@@ -5,6 +5,7 @@ import { ArgumentError, ShapeError, describeValue, formatShape } from '../errors
 import { Tensor } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
 import { record } from '../autograd/graph.js';
+import { adoptUnrecorded } from '../tensor/lifetime.js';
 import { sameDtype } from '../tensor/dtype.js';
 import { contiguousStrides, mergeAxes, normalizeAxes, normalizeAxis, sizeOf, type Shape } from '../tensor/shape.js';
 import { kernelsFor } from './kernel-set.js';
@@ -146,7 +147,10 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
  * const target = detach(prediction);   // the same values; no gradient flows back through it
  */
 export function detach(x: Tensor): Tensor {
-  return reshapeView(operand('detach', x), x.shape);
+  const t = operand('detach', x);
+  const out = reshapeView(t, t.shape);
+  adoptUnrecorded(out, [t]);
+  return out;
 }
 
 // --- permute ---------------------------------------------------------------------------------

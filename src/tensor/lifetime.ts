@@ -1,26 +1,29 @@
 // When tensor storage is released. JavaScript cannot tell when a value becomes unreachable, and
 // a FinalizationRegistry only runs between tasks, never inside a synchronous training loop, so
-// the engine combines four rules (README "Memory"):
+// the engine combines these rules (README "Memory"):
 //
 // 1. Tensors from creation functions (tensor, zeros, randn, ...) are owned by the caller: they
 //    live until dispose(), the end of an enclosing tidy(), or garbage collection.
-// 2. Tensors returned by operations are *results*: besides the above, a result is released at the
-//    end of the second backward() after its creation (so the values of one training step stay
-//    readable through the next step), unless keep() was called on it. The count is per lineage:
-//    a recorded result belongs to the lineage of the trainable tensors it was computed from (one
-//    model's parameters join one lineage as its ops combine them), and only a backward() through
-//    that lineage counts for it, so two models trained in one process, by interleaved loops,
-//    never release each other's values. A result outside every graph (made under noGrad, or from
-//    nothing that requires gradients) counts every backward(); one that a graph uses joins that
-//    graph's lineage. A lineage with no backward() of its own during 8 backward() calls of others
-//    lets its results go.
-// 3. The reverse pass releases the gradients it creates as soon as they are consumed.
+// 2. Tensors returned by operations are *results*, and a result computed from trainable tensors
+//    belongs to their *lineage* (one model's parameters join one lineage as its recorded ops
+//    combine them). Besides the above, a result is released at the end of the second step of
+//    its lineage after its creation, unless keep() was called: a step is a backward() through the
+//    lineage, and, for results made without recording (under noGrad), also the start of a
+//    top-level Module.forward() under noGrad of a model whose parameters are in the lineage. So
+//    one training or inference step's values stay readable through the next step, and two models
+//    used in one process, by interleaved loops, never release each other's values. A result made
+//    from nothing trainable joins the lineage of the first graph that uses it; until then only
+//    rules 1, 4 and tidy() apply to it. A lineage that sees no step of its own during 8
+//    backward() calls of others (a frozen model's one-off graphs, a teacher run with gradients
+//    on) steps once, so no lineage holds results for ever.
+// 3. The reverse pass releases the gradients it creates as soon as they are consumed, and a
+//    top-level Module.forward() under noGrad releases what it created but does not return.
 // 4. A FinalizationRegistry releases the storage of any tensor object that was garbage-collected.
 //
-// A training loop written without disposal therefore holds at most two steps of results, and
-// its memory stays flat. Using a released tensor throws ReleasedTensorError.
+// A training or inference loop written without disposal therefore holds at most two steps of
+// results, and its memory stays flat. Using a released tensor throws ReleasedTensorError.
 //
-// Nothing here holds a tensor object strongly outside a tidy() scope: the step lists hold each
+// Nothing here holds a tensor object strongly outside a tidy() scope: the lineages hold each
 // result's Hold (its claim on the storage), not the tensor, so a result that the program no
 // longer reaches can be garbage-collected, and rule 4 then releases its storage without waiting
 // for rule 2 (between tasks: a FinalizationRegistry never runs inside synchronous code, which is
@@ -52,14 +55,17 @@ export interface Releasable {
 
 /**
  * The trainable tensors that one group of results was computed from, as a union-find class: its
- * root keeps the results of the lineage's current and previous step.
+ * root keeps the results of the lineage's current and previous step, recorded ones (released by
+ * backward() steps) apart from unrecorded ones (released by backward() and inference steps).
  */
 class Lineage {
   parent: Lineage = this;
   size = 1;
   current: Hold[] = [];
   previous: Hold[] = [];
-  /** The count of backward() calls (any lineage) at this lineage's last one, or at its creation. */
+  unrecorded: Hold[] = [];
+  previousUnrecorded: Hold[] = [];
+  /** The count of backward() calls (any lineage) at this lineage's last backward step, or at its creation. */
   lastBackward = backwardCount;
 
   root(): Lineage {
@@ -73,12 +79,35 @@ class Lineage {
     }
     return root;
   }
+
+  /** Ends a backward() step: releases the results two steps old, recorded or not. */
+  stepBackward(): void {
+    this.stepUnrecorded();
+    releaseAll(this.previous);
+    this.previous = this.current;
+    this.current = [];
+  }
+
+  /** Ends an inference step: releases the unrecorded results two steps old. */
+  stepUnrecorded(): void {
+    releaseAll(this.previousUnrecorded);
+    this.previousUnrecorded = this.unrecorded;
+    this.unrecorded = [];
+  }
+
+  get empty(): boolean {
+    return this.current.length + this.previous.length + this.unrecorded.length + this.previousUnrecorded.length === 0;
+  }
+}
+
+function releaseAll(holds: readonly Hold[]): void {
+  for (const hold of holds) if (!hold.kept) releaseHold(hold);
 }
 
 // backward() calls so far, and the lineages holding results. A lineage that has seen no backward()
 // of its own during STALE_AFTER backward() calls of others (a frozen model's one-off graphs, a
-// teacher run with gradients on and never trained) lets its results go too, so no lineage can
-// hold results for ever; a model trained in turn with others sees its own backward() far sooner.
+// teacher run with gradients on and never trained) steps once, so no lineage can hold results
+// for ever; a model trained in turn with others sees its own backward() far sooner.
 let backwardCount = 0;
 const STALE_AFTER = 8;
 const pending = new Set<Lineage>();
@@ -91,10 +120,14 @@ function union(a: Lineage, b: Lineage): Lineage {
   small.parent = big;
   big.size += small.size;
   big.lastBackward = Math.max(big.lastBackward, small.lastBackward);
-  for (const hold of small.current) big.current.push(hold);
-  for (const hold of small.previous) big.previous.push(hold);
+  big.current.push(...small.current);
+  big.previous.push(...small.previous);
+  big.unrecorded.push(...small.unrecorded);
+  big.previousUnrecorded.push(...small.previousUnrecorded);
   small.current = [];
   small.previous = [];
+  small.unrecorded = [];
+  small.previousUnrecorded = [];
   if (pending.delete(small)) pending.add(big);
   return big;
 }
@@ -102,19 +135,13 @@ function union(a: Lineage, b: Lineage): Lineage {
 const lineages = new WeakMap<Hold, Lineage>();
 const registry = new FinalizationRegistry<Hold>((hold) => releaseHold(hold));
 const scopes: Set<Releasable>[] = [];
-// Results outside every lineage (and, until they are recorded, every result).
-let currentStep: Hold[] = [];
-let previousStep: Hold[] = [];
 
 /** Registers a new tensor with the lifetime rules; `result` marks the output of an operation. */
 export function track(tensor: Releasable, result: boolean): void {
   registry.register(tensor, tensor.hold, tensor.hold);
   const scope = scopes[scopes.length - 1];
   if (scope !== undefined) scope.add(tensor);
-  if (result) {
-    tensor.hold.result = true;
-    currentStep.push(tensor.hold);
-  }
+  if (result) tensor.hold.result = true;
 }
 
 /** Releases a tensor's hold on its storage now (idempotent). */
@@ -130,14 +157,39 @@ function releaseHold(hold: Hold): void {
   storage.release();
 }
 
-/** Makes a result count as created now (used when a parameter lets go of its gradient). */
-export function demoteToResult(tensor: Releasable): void {
+/**
+ * Makes a gradient its parameter let go of count as a result created now, in the parameter's
+ * lineage (without one, only rules 1 and 4 apply to it).
+ */
+export function demoteToResult(tensor: Releasable, owner: Releasable): void {
   const hold = tensor.hold;
   hold.kept = false;
   hold.result = true;
-  const lineage = lineages.get(hold)?.root();
-  if (lineage === undefined) currentStep.push(hold);
-  else lineage.current.push(hold);
+  const lineage = (lineages.get(hold) ?? lineages.get(owner.hold))?.root();
+  if (lineage === undefined) return;
+  lineages.set(hold, lineage);
+  lineage.current.push(hold);
+  pending.add(lineage);
+}
+
+function lineageOf(input: Releasable & { requiresGrad: boolean }): Lineage | undefined {
+  const own = lineages.get(input.hold);
+  if (own !== undefined || !input.requiresGrad) return own?.root();
+  const created = new Lineage();
+  lineages.set(input.hold, created);
+  return created;
+}
+
+// Results outside every lineage that a lineage's ops use (a detached or preprocessed input, which
+// a backward pass may need) join it, so only its own steps count for them.
+function joinLooseInputs(root: Lineage, inputs: readonly Releasable[], into: Hold[]): void {
+  for (const input of inputs) {
+    const hold = input.hold;
+    if (hold.result && hold.storage !== null && !lineages.has(hold)) {
+      lineages.set(hold, root);
+      into.push(hold);
+    }
+  }
 }
 
 /**
@@ -151,56 +203,76 @@ export function adopt(result: Releasable, inputs: readonly (Releasable & { requi
     // Only what gradients flow through joins lineages: a plain input shared by two models does not
     // make them one.
     if (!input.requiresGrad) continue;
-    let own = lineages.get(input.hold);
-    if (own === undefined) {
-      own = new Lineage();
-      lineages.set(input.hold, own);
-    }
-    lineage = lineage === undefined ? own.root() : union(lineage, own);
+    const own = lineageOf(input)!;
+    lineage = lineage === undefined ? own : union(lineage, own);
   }
   if (lineage === undefined) return;
   const root = lineage.root();
   lineages.set(result.hold, root);
   root.current.push(result.hold);
-  // Results outside every lineage that this graph uses (a detached or preprocessed input, which
-  // the backward pass may need) join it, so only its own backward() calls count for them.
-  for (const input of inputs) {
-    const hold = input.hold;
-    if (hold.result && hold.storage !== null && !lineages.has(hold)) {
-      lineages.set(hold, root);
-      root.current.push(hold);
-    }
-  }
+  joinLooseInputs(root, inputs, root.current);
   pending.add(root);
 }
 
 /**
- * Called at the end of a backward() from `root`: releases the results two steps old of root's
- * lineage, those outside every lineage, and those of lineages stale for STALE_AFTER backward()
- * calls.
+ * @internal Puts a result made without recording (under noGrad, or from inputs none of which
+ * requires gradients) into the lineage of its first input that has one, or of its first trainable
+ * input. Lineages never merge here: evaluating two models together under noGrad keeps them apart.
+ */
+export function adoptUnrecorded(result: Releasable, inputs: readonly (Releasable & { requiresGrad: boolean })[]): void {
+  // Only fresh results join: an in-place operation returns its (owned) input.
+  if (!result.hold.result || lineages.has(result.hold)) return;
+  let lineage: Lineage | undefined;
+  for (const input of inputs) {
+    lineage = lineages.get(input.hold)?.root();
+    if (lineage !== undefined) break;
+  }
+  if (lineage === undefined) {
+    for (const input of inputs) {
+      lineage = input.requiresGrad ? lineageOf(input) : undefined;
+      if (lineage !== undefined) break;
+    }
+  }
+  if (lineage === undefined) return;
+  lineages.set(result.hold, lineage);
+  lineage.unrecorded.push(result.hold);
+  joinLooseInputs(lineage, inputs, lineage.unrecorded);
+  pending.add(lineage);
+}
+
+/**
+ * @internal Starts an inference step of the lineages of these parameters (a top-level
+ * Module.forward() under noGrad): their unrecorded results two steps old are released.
+ */
+export function startInferenceStep(parameters: readonly Releasable[]): void {
+  const seen = new Set<Lineage>();
+  for (const parameter of parameters) {
+    const lineage = lineages.get(parameter.hold)?.root();
+    if (lineage === undefined || seen.has(lineage)) continue;
+    seen.add(lineage);
+    lineage.stepUnrecorded();
+  }
+}
+
+/**
+ * Called at the end of a backward() from `root`: steps root's lineage, and once every lineage
+ * that has had no backward() of its own for STALE_AFTER backward() calls.
  */
 export function endStep(root: Releasable): void {
   backwardCount++;
-  for (const hold of previousStep) if (!hold.kept && !lineages.has(hold)) releaseHold(hold);
-  previousStep = currentStep;
-  currentStep = [];
   const lineage = lineages.get(root.hold)?.root();
   if (lineage !== undefined) {
-    for (const hold of lineage.previous) if (!hold.kept) releaseHold(hold);
-    lineage.previous = lineage.current;
-    lineage.current = [];
+    lineage.stepBackward();
     lineage.lastBackward = backwardCount;
   }
   for (const other of pending) {
     if (other.parent !== other) {
       pending.delete(other);
     } else if (backwardCount - other.lastBackward >= STALE_AFTER) {
-      for (const hold of other.previous) if (!hold.kept) releaseHold(hold);
-      for (const hold of other.current) if (!hold.kept) releaseHold(hold);
-      other.previous = [];
-      other.current = [];
-      pending.delete(other);
+      other.stepBackward();
+      other.lastBackward = backwardCount;
     }
+    if (other.empty) pending.delete(other);
   }
 }
 
