@@ -10,7 +10,8 @@
 //
 // Memory is a shared WebAssembly.Memory (the module imports it), so worker threads can run
 // kernels on the same tensors (thread-pool.ts). Shared memory must declare its maximum: 65536
-// pages, the wasm32 ceiling of 4 GiB, which only reserves address space until memory grows.
+// pages, the wasm32 ceiling of 4 GiB, which only reserves address space until memory grows (where
+// the engine cannot reserve that much, e.g. a 32-bit browser, the largest maximum it grants).
 // Where shared memory does not exist (a page that is not cross-origin isolated), the module runs
 // on a plain memory, with one thread (unshared-memory.ts).
 
@@ -28,6 +29,20 @@ export type KernelBuildChoice = KernelBuild | 'auto';
 
 /** Pages of the shared memory's declared maximum: all of wasm32's 4 GiB. */
 const MAXIMUM_PAGES = 65536;
+/** The smallest maximum tried when the engine refuses to reserve more (256 MiB). */
+const SMALLEST_MAXIMUM_PAGES = 4096;
+
+// A shared memory with the largest maximum the engine reserves, from 4 GiB down by halves, or null.
+function sharedMemoryWithLargestMaximum(): WebAssembly.Memory | null {
+  for (let maximum = MAXIMUM_PAGES; maximum >= SMALLEST_MAXIMUM_PAGES; maximum /= 2) {
+    try {
+      return new WebAssembly.Memory({ initial: 1, maximum, shared: true });
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+    }
+  }
+  return null;
+}
 
 /**
  * The threads a module runs when none are asked for: ADTN_THREADS when set (Node.js), else the
@@ -146,11 +161,13 @@ export function sharedMemorySupported(): boolean {
 // engine has it (and `shared` is not false), else a plain memory and one thread.
 function memoryPlan(build: KernelBuild, threads: number | undefined, shared: boolean): { memory: WebAssembly.Memory; binary: Uint8Array<ArrayBuffer>; threads: number } {
   const asked = threads === undefined ? undefined : checkThreads('kernel module', threads);
-  if (shared && sharedMemorySupported()) {
-    return { memory: new WebAssembly.Memory({ initial: 1, maximum: MAXIMUM_PAGES, shared: true }), binary: kernelBinary(build), threads: asked ?? defaultThreads() };
-  }
+  const memory = shared && sharedMemorySupported() ? sharedMemoryWithLargestMaximum() : null;
+  if (memory !== null) return { memory, binary: kernelBinary(build), threads: asked ?? defaultThreads() };
   if (asked !== undefined && asked > 1) {
-    throw new ArgumentError(`kernel module: ${asked} threads need shared memory, which this page does not have (serve it cross-origin isolated: Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp)`);
+    const why = shared && sharedMemorySupported()
+      ? `this engine could not reserve a shared memory of even ${SMALLEST_MAXIMUM_PAGES / 16} MiB`
+      : 'this page does not have it (serve it cross-origin isolated: Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp)';
+    throw new ArgumentError(`kernel module: ${asked} threads need shared memory, and ${why}`);
   }
   return { memory: new WebAssembly.Memory({ initial: 1, maximum: MAXIMUM_PAGES }), binary: unsharedMemoryVariant(kernelBinary(build)), threads: 1 };
 }

@@ -9,7 +9,7 @@ import { workerThreadsSupported } from '../../src/backend/thread-pool.js';
 import { parallelKernels, splitRange } from '../../src/ops/parallel-kernels.js';
 import { exportedKernels } from '../../src/ops/kernel-set.js';
 import type { DtypeKernels } from '../../src/backend/kernel-exports.js';
-import { ArgumentError, engineThreads, initEngine } from '../../src/index.js';
+import { ArgumentError, OutOfMemoryError, engineThreads, initEngine } from '../../src/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -284,6 +284,33 @@ describe('without shared memory (a page that is not cross-origin isolated)', () 
     });
     expect(results[0]).toEqual(results[1]);
     expect(() => KernelModule.create('simd', 2, false)).toThrow(/2 threads need shared memory.*cross-origin isolated/);
+  });
+
+  it('where the engine will not reserve 4 GiB of shared memory, the largest maximum it grants is used', () => {
+    // As on a 32-bit browser: shared memories above 512 MiB (8,192 pages) cannot be reserved.
+    const RealMemory = WebAssembly.Memory;
+    let refuseAbove = 8192;
+    class LimitedMemory extends RealMemory {
+      constructor(descriptor: WebAssembly.MemoryDescriptor) {
+        if (descriptor.shared === true && (descriptor.maximum ?? 0) > refuseAbove) throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+        super(descriptor);
+      }
+    }
+    (WebAssembly as { Memory: typeof WebAssembly.Memory }).Memory = LimitedMemory;
+    try {
+      const module = KernelModule.create('simd', 2);
+      expect(module.threads).toBe(2);
+      expect(module.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+      const block = module.allocator.alloc(256 << 20);
+      module.allocator.free(block);
+      expect(() => module.allocator.alloc(600 << 20)).toThrow(OutOfMemoryError);
+      module.closeThreads();
+      refuseAbove = 0; // nothing shared at all: one thread on a plain memory, more is a clear error
+      expect(KernelModule.create('simd').threads).toBe(1);
+      expect(() => KernelModule.create('simd', 2)).toThrow(/2 threads need shared memory, and this engine could not reserve/);
+    } finally {
+      (WebAssembly as { Memory: typeof WebAssembly.Memory }).Memory = RealMemory;
+    }
   });
 
   it('the import section edit changes the memory import and nothing else', () => {
