@@ -4,6 +4,7 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -64,5 +65,28 @@ console.log(JSON.stringify({ checked, w: Array.from(w.toArray()), wGrad: Array.f
     expect(c.dt[0]).toBeCloseTo(1 - Math.tanh(0.5) ** 2, 6);
     // Two epochs of the ADTN-compressed FC-2, decoded back to a dense weight at the end.
     expect(result.accuracy).toBeGreaterThan(0.9);
+  });
+});
+
+describe('the browser part', () => {
+  it('nothing the core entry (dist/index.js) imports, directly or through other modules, is a Node.js built-in', () => {
+    // A page loads `adtn` as plain ES modules (README "In a web page"): only `adtn/node` may use
+    // Node.js. Walks the static imports of the built modules from the entry.
+    const seen = new Set<string>();
+    const builtins: string[] = [];
+    const pending = [join(ROOT, 'dist', 'index.js')];
+    while (pending.length > 0) {
+      const file = pending.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const source = readFileSync(file, 'utf8');
+      for (const match of source.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*['"]([^'"]+)['"]/g)) {
+        const specifier = match[1]!;
+        if (specifier.startsWith('.')) pending.push(resolve(dirname(file), specifier));
+        else builtins.push(`${file.slice(ROOT.length + 1)} imports ${specifier}`);
+      }
+    }
+    expect(seen.size).toBeGreaterThan(50);
+    expect(builtins).toEqual([]);
   });
 });
