@@ -145,13 +145,14 @@ async function compress({ layers, method, size, epochs = 2, batchSize = 100, lr 
   const spec = specFor(method, size);
   const started = performance.now();
   progress({ phase: 'compress', kind: 'status', text: `building ${METHOD_NAMES[method]} generators for ${layers.join(', ')}` });
-  adtn.compressLayers(model, layers, spec, { inputShape: INPUT_SHAPE });
+  const reports = adtn.compressLayers(model, layers, spec, { inputShape: INPUT_SHAPE });
   const loss = adtn.distillationLoss(dense.model.eval(), { temperature: 4, alpha: 0.9 });
   const { accuracy } = await train(model, { epochs, batchSize, lr, loss }, progress, 'compressed');
   const seconds = (performance.now() - started) / 1000;
   const report = adtn.parameterReport(model);
   const label = `${METHOD_NAMES[method]} ${SIZE_NAMES[method]}=${size}`;
-  compressed = { model, specs: Object.fromEntries(layers.map((l) => [l, spec])), label };
+  // What rebuildCompression needs to make the same generators again (see download()).
+  compressed = { model, specs: Object.fromEntries(reports.map((r) => [r.layer, r.rebuildSpec])), label };
   const denseWeight = weightOf(dense.model, layers[0]);
   const generatedWeight = weightOf(model, layers[0]);
   const row = {
@@ -177,7 +178,12 @@ async function compress({ layers, method, size, epochs = 2, batchSize = 100, lr 
   };
 }
 
-/** The last compressed model as safetensors bytes, with its compression in the metadata. */
+/**
+ * The last compressed model as safetensors bytes, with its compression in the metadata. To use it
+ * (Node.js or a page): const { tensors, metadata } = parseSafetensors(bytes); const model = fc2();
+ * rebuildCompression(model, JSON.parse(metadata.compression));
+ * model.loadStateDict(tensorsFromSafetensors(tensors));
+ */
 async function download() {
   if (compressed === null) throw new Error('compress a model first');
   const bytes = adtn.serializeSafetensors(compressed.model.stateDict(), {

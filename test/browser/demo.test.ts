@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import puppeteer, { type Browser } from 'puppeteer-core';
+import { DataLoader, evaluate, fc2, parameterReport, parseSafetensors, rebuildCompression, subset, tensorsFromSafetensors } from '../../src/index.js';
+import { loadMnist } from '../../src/node.js';
 // @ts-expect-error: a plain JavaScript script of the repository, without type declarations.
 import { serveFolder } from '../../scripts/serve-demo.mjs';
 
@@ -67,7 +69,7 @@ describe.skipIf(chromium === undefined)('the demo page in headless Chromium', ()
     expect(result.engine.threads).toBe(Math.min(16, availableParallelism()));
     expect(result.engine.trainImages).toBe(6000);
     expect(result.dense).toBeGreaterThan(0.85);
-    const [adtn, tt] = result.runs;
+    const [tt, adtn] = result.runs;
     expect(adtn!.method).toBe('adtn');
     expect(adtn!.layerParameters).toBe(4098);
     expect(adtn!.ratio).toBeGreaterThan(100);
@@ -81,6 +83,19 @@ describe.skipIf(chromium === undefined)('the demo page in headless Chromium', ()
     expect(await page.$$eval('#results tbody tr', (rows) => rows.length)).toBe(3);
     expect(await page.$eval('#pareto', (element) => element.querySelector('svg') !== null)).toBe(true);
     await page.screenshot({ path: join(root, 'build', 'demo-screenshot.png'), fullPage: true });
+    // The download: safetensors bytes that Node.js loads into an FC-2 with the same compression,
+    // which classifies the page's 1,000 test images (the first of MNIST's test set) as it did.
+    const downloaded = (await page.evaluate('window.adtnRequest("download").then((r) => ({ name: r.name, bytes: Array.from(r.bytes) }))')) as { name: string; bytes: number[] };
+    expect(downloaded.name).toBe('fc2-ADTN-M=8.safetensors');
+    const { tensors, metadata } = parseSafetensors(Uint8Array.from(downloaded.bytes), downloaded.name);
+    const model = fc2();
+    rebuildCompression(model, JSON.parse(metadata.compression!));
+    const state = tensorsFromSafetensors(tensors);
+    model.loadStateDict(state);
+    for (const t of state.values()) t.dispose();
+    expect(parameterReport(model).compressedLayersParameters).toBe(4098);
+    const test = new DataLoader(subset(loadMnist().test, 1000), { batchSize: 500, mean: [0.1307], std: [0.3081] });
+    expect(evaluate(model, test).accuracy).toBeCloseTo(adtn!.testAccuracy, 2);
     console.log(`browser demo: ${result.engine.threads} threads, dense ${(100 * result.dense).toFixed(1)}%, ` +
       `${result.runs.map((r) => `${r.label} ${(100 * r.testAccuracy).toFixed(1)}%`).join(', ')}; ` +
       `512x512 matmul ${result.matmul.milliseconds.toFixed(2)} ms; screenshot build/demo-screenshot.png`);
