@@ -46,7 +46,7 @@ export abstract class Module {
     // step (README "Memory"). The subclass's method is on the prototype; this own property wraps it.
     const forward = (this as unknown as { forward: (...args: unknown[]) => Tensor }).forward;
     Object.defineProperty(this, 'forward', {
-      value: (...args: unknown[]) => runForward(() => this.parameters(), (...a: unknown[]) => forward.apply(this, a), args),
+      value: (...args: unknown[]) => runForward(this, () => this.parameters(), (...a: unknown[]) => forward.apply(this, a), args),
       writable: true,
       configurable: true,
     });

@@ -4,6 +4,7 @@
 import { ArgumentError, ShapeError, formatShape, optionsObject } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd/graph.js';
+import { tidy } from '../tensor/lifetime.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import { generatorFor } from '../tensor/random.js';
 import { randomTensor } from '../tensor/creation.js';
@@ -34,7 +35,7 @@ export function logsumexp(x: Tensor, axes?: number | number[], keepdims = false)
   const t = operand('logsumexp', x);
   const m = max(t, axes, true).detach();
   // An infinite or NaN maximum would turn x - m into NaN: shift by 0 there instead.
-  const shift = noGrad(() => where(lt(abs(m), Infinity), m, 0));
+  const shift = noGrad(() => tidy(() => where(lt(abs(m), Infinity), m, 0)));
   const lse = add(log(sum(exp(sub(t, shift)), axes, true)), shift);
   if (keepdims) return lse;
   return reshape(lse, max(t, axes, false).shape as number[]);
@@ -149,9 +150,10 @@ export function dropout(x: Tensor, p = 0.5, optionsIn: { training?: boolean; see
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`dropout: p must be in [0, 1], got ${String(p)}`);
   if (options.training === false || p === 0) return t;
   const generator = generatorFor('dropout', options.seed);
-  const keepMask = noGrad(() => {
+  // The random numbers and the comparison are released at once; only the mask is kept.
+  const keepMask = noGrad(() => tidy(() => {
     const u = randomTensor(t.shape, t.dtype, () => generator.uniform(), 'dropout', true);
     return div(lt(u, 1 - p), p === 1 ? 1 : 1 - p);
-  });
+  }));
   return mul(t, keepMask);
 }

@@ -5,6 +5,7 @@ import { Tensor, type TensorLike } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
 import { BinaryOp, UnaryOp, type BinaryOpName, type UnaryOpName } from '../backend/kernel-codes.js';
 import { record, type PrimitiveName } from '../autograd/graph.js';
+import { adoptUnrecorded } from '../tensor/lifetime.js';
 import { parseDtype, type Dtype } from '../tensor/dtype.js';
 import { broadcastShapes, broadcastStrides, mergeAxes } from '../tensor/shape.js';
 import { kernelsFor } from './kernel-set.js';
@@ -192,7 +193,10 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
 
 function compare(op: BinaryOpName, a: TensorLike, b: TensorLike): Tensor {
   const [ta, tb] = operandPair(op, a, b);
-  return binaryForward(op, ta, tb, op);
+  // Not differentiable, so never recorded: the result joins its inputs' lineage here.
+  const out = binaryForward(op, ta, tb, op);
+  adoptUnrecorded(out, [ta, tb]);
+  return out;
 }
 
 /**

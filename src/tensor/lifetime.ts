@@ -8,16 +8,19 @@
 //    belongs to their *lineage* (one model's parameters join one lineage as its recorded ops
 //    combine them). Besides the above, a result is released at the end of the second step of
 //    its lineage after its creation, unless keep() was called: a step is a backward() through the
-//    lineage, and, for results made without recording (under noGrad), also the start of a
-//    top-level Module.forward() under noGrad of a model whose parameters are in the lineage. So
-//    one training or inference step's values stay readable through the next step, and two models
-//    used in one process, by interleaved loops, never release each other's values. A result made
-//    from nothing trainable joins the lineage of the first graph that uses it; until then only
-//    rules 1, 4 and tidy() apply to it. A lineage that sees no step of its own during 8
-//    backward() calls of others (a frozen model's one-off graphs, a teacher run with gradients
-//    on) steps once, so no lineage holds results for ever.
-// 3. The reverse pass releases the gradients it creates as soon as they are consumed, and a
-//    top-level Module.forward() under noGrad releases what it created but does not return.
+//    lineage, and, for results made without recording (under noGrad), also the start of an
+//    inference step of the model (a Module.forward() under noGrad that no other one under noGrad
+//    encloses; what it makes belongs to the model's lineage, trainable or not). So one training
+//    or inference step's values stay readable through the next step, and two models used in one
+//    process, by interleaved loops, never release each other's values. A result made from
+//    nothing trainable joins the lineage of the first graph that uses it (with the results it was
+//    made from), and an unrecorded result that a recorded graph saves (a teacher's soft targets)
+//    moves to that graph's lineage; until then only rules 1, 4 and tidy() apply to it. A lineage
+//    that sees no backward() of its own during 8 backward() calls of others (a frozen model's
+//    one-off graphs, a teacher run with gradients on) steps once, so no lineage holds results
+//    for ever.
+// 3. The reverse pass releases the gradients it creates as soon as they are consumed, and an
+//    inference step releases the results it made but does not return.
 // 4. A FinalizationRegistry releases the storage of any tensor object that was garbage-collected.
 //
 // A training or inference loop written without disposal therefore holds at most two steps of
@@ -41,6 +44,14 @@ export class Hold {
   kept = false;
   /** The tensor is an operation's result (rule 2 applies to it). */
   result = false;
+  /**
+   * The one step list that may release this result (a result moves between lists, e.g. from a
+   * model's unrecorded results into the graph of another that saves it; the list it left keeps
+   * the entry but no longer releases it).
+   */
+  owner: Hold[] | null = null;
+  /** Whether `owner` is a list of unrecorded results. */
+  ownerUnrecorded = false;
 
   constructor(
     /** The storage, or null once released. */
@@ -83,14 +94,14 @@ class Lineage {
   /** Ends a backward() step: releases the results two steps old, recorded or not. */
   stepBackward(): void {
     this.stepUnrecorded();
-    releaseAll(this.previous);
+    releaseOwned(this.previous);
     this.previous = this.current;
     this.current = [];
   }
 
   /** Ends an inference step: releases the unrecorded results two steps old. */
   stepUnrecorded(): void {
-    releaseAll(this.previousUnrecorded);
+    releaseOwned(this.previousUnrecorded);
     this.previousUnrecorded = this.unrecorded;
     this.unrecorded = [];
   }
@@ -100,8 +111,19 @@ class Lineage {
   }
 }
 
-function releaseAll(holds: readonly Hold[]): void {
-  for (const hold of holds) if (!hold.kept) releaseHold(hold);
+/** Makes `list` the one list that may release `hold`. */
+function file(hold: Hold, list: Hold[], unrecorded: boolean): void {
+  hold.owner = list;
+  hold.ownerUnrecorded = unrecorded;
+  list.push(hold);
+}
+
+function releaseOwned(list: readonly Hold[]): void {
+  for (const hold of list) if (hold.owner === list && !hold.kept) releaseHold(hold);
+}
+
+function moveAll(from: Hold[], to: Hold[], unrecorded: boolean): void {
+  for (const hold of from) if (hold.owner === from) file(hold, to, unrecorded);
 }
 
 // backward() calls so far, and the lineages holding results. A lineage that has seen no backward()
@@ -120,10 +142,10 @@ function union(a: Lineage, b: Lineage): Lineage {
   small.parent = big;
   big.size += small.size;
   big.lastBackward = Math.max(big.lastBackward, small.lastBackward);
-  big.current.push(...small.current);
-  big.previous.push(...small.previous);
-  big.unrecorded.push(...small.unrecorded);
-  big.previousUnrecorded.push(...small.previousUnrecorded);
+  moveAll(small.current, big.current, false);
+  moveAll(small.previous, big.previous, false);
+  moveAll(small.unrecorded, big.unrecorded, true);
+  moveAll(small.previousUnrecorded, big.previousUnrecorded, true);
   small.current = [];
   small.previous = [];
   small.unrecorded = [];
@@ -133,8 +155,16 @@ function union(a: Lineage, b: Lineage): Lineage {
 }
 
 const lineages = new WeakMap<Hold, Lineage>();
+// The lineage of a model without trainable parameters, for its inference steps.
+const moduleLineages = new WeakMap<object, Lineage>();
+// For a result made without recording from results outside every lineage: those inputs, so that
+// they join the lineage that adopts it (a batch reshaped before the first layer, a mask made
+// from random numbers).
+const looseInputs = new WeakMap<Hold, Hold[]>();
 const registry = new FinalizationRegistry<Hold>((hold) => releaseHold(hold));
 const scopes: Set<Releasable>[] = [];
+// The lineage of the model whose top-level forward under noGrad is running, if any.
+let inferenceLineage: Lineage | undefined;
 
 /** Registers a new tensor with the lifetime rules; `result` marks the output of an operation. */
 export function track(tensor: Releasable, result: boolean): void {
@@ -168,7 +198,7 @@ export function demoteToResult(tensor: Releasable, owner: Releasable): void {
   const lineage = (lineages.get(hold) ?? lineages.get(owner.hold))?.root();
   if (lineage === undefined) return;
   lineages.set(hold, lineage);
-  lineage.current.push(hold);
+  file(hold, lineage.current, false);
   pending.add(lineage);
 }
 
@@ -180,14 +210,23 @@ function lineageOf(input: Releasable & { requiresGrad: boolean }): Lineage | und
   return created;
 }
 
-// Results outside every lineage that a lineage's ops use (a detached or preprocessed input, which
-// a backward pass may need) join it, so only its own steps count for them.
-function joinLooseInputs(root: Lineage, inputs: readonly Releasable[], into: Hold[]): void {
-  for (const input of inputs) {
-    const hold = input.hold;
-    if (hold.result && hold.storage !== null && !lineages.has(hold)) {
-      lineages.set(hold, root);
-      into.push(hold);
+// Results a lineage's ops use that no step list of a lineage owns (a detached or preprocessed
+// input, and the loose results it was made from) join `into`, so that only that lineage's steps
+// count for them; with `claimUnrecorded` (a recorded graph, whose backward pass may read them),
+// so do unrecorded results of any lineage (a teacher's soft targets).
+function joinInputs(root: Lineage, inputs: readonly Releasable[], into: Hold[], unrecorded: boolean, claimUnrecorded: boolean): void {
+  const stack = inputs.map((input) => input.hold);
+  while (stack.length > 0) {
+    const hold = stack.pop()!;
+    if (!hold.result || hold.storage === null || hold.owner === into) continue;
+    const loose = !lineages.has(hold);
+    if (!loose && !(claimUnrecorded && hold.ownerUnrecorded)) continue;
+    lineages.set(hold, root);
+    file(hold, into, unrecorded);
+    const parents = looseInputs.get(hold);
+    if (parents !== undefined) {
+      looseInputs.delete(hold);
+      stack.push(...parents);
     }
   }
 }
@@ -209,42 +248,41 @@ export function adopt(result: Releasable, inputs: readonly (Releasable & { requi
   if (lineage === undefined) return;
   const root = lineage.root();
   lineages.set(result.hold, root);
-  root.current.push(result.hold);
-  joinLooseInputs(root, inputs, root.current);
+  file(result.hold, root.current, false);
+  joinInputs(root, inputs, root.current, false, true);
   pending.add(root);
 }
 
 /**
  * @internal Puts a result made without recording (under noGrad, or from inputs none of which
- * requires gradients) into the lineage of its first input that has one, or of its first trainable
- * input. Lineages never merge here: evaluating two models together under noGrad keeps them apart.
+ * requires gradients) into the lineage of the model whose top-level forward under noGrad is
+ * running, else of its first input that has one, else of its first trainable input. Lineages
+ * never merge here: evaluating two models together under noGrad keeps them apart.
  */
 export function adoptUnrecorded(result: Releasable, inputs: readonly (Releasable & { requiresGrad: boolean })[]): void {
   // Only fresh results join: an in-place operation returns its (owned) input.
   if (!result.hold.result || lineages.has(result.hold)) return;
-  let lineage: Lineage | undefined;
-  for (const input of inputs) {
-    lineage = lineages.get(input.hold)?.root();
-    if (lineage !== undefined) break;
-  }
+  let lineage = inferenceLineage;
+  for (let i = 0; lineage === undefined && i < inputs.length; i++) lineage = lineages.get(inputs[i]!.hold)?.root();
+  for (let i = 0; lineage === undefined && i < inputs.length; i++) lineage = inputs[i]!.requiresGrad ? lineageOf(inputs[i]!) : undefined;
   if (lineage === undefined) {
-    for (const input of inputs) {
-      lineage = input.requiresGrad ? lineageOf(input) : undefined;
-      if (lineage !== undefined) break;
-    }
+    const loose = inputs.filter((input) => input.hold.result && !lineages.has(input.hold)).map((input) => input.hold);
+    if (loose.length > 0) looseInputs.set(result.hold, loose);
+    return;
   }
-  if (lineage === undefined) return;
   lineages.set(result.hold, lineage);
-  lineage.unrecorded.push(result.hold);
-  joinLooseInputs(lineage, inputs, lineage.unrecorded);
+  file(result.hold, lineage.unrecorded, true);
+  joinInputs(lineage, inputs, lineage.unrecorded, true, false);
   pending.add(lineage);
 }
 
 /**
- * @internal Starts an inference step of the lineages of these parameters (a top-level
- * Module.forward() under noGrad): their unrecorded results two steps old are released.
+ * @internal Starts an inference step of a model (a top-level Module.forward() under noGrad):
+ * steps the lineages of its parameters (releasing their unrecorded results two steps old), and
+ * files the results made until `endInference` in the first of them (or, for a model without
+ * trainable parameters, in a lineage of its own). Returns what endInference restores.
  */
-export function startInferenceStep(parameters: readonly Releasable[]): void {
+export function startInference(model: object, parameters: readonly Releasable[]): Lineage | undefined {
   const seen = new Set<Lineage>();
   for (const parameter of parameters) {
     const lineage = lineages.get(parameter.hold)?.root();
@@ -252,6 +290,22 @@ export function startInferenceStep(parameters: readonly Releasable[]): void {
     seen.add(lineage);
     lineage.stepUnrecorded();
   }
+  let lineage = seen.values().next().value as Lineage | undefined;
+  if (lineage === undefined) {
+    const first = parameters[0];
+    lineage = first !== undefined ? new Lineage() : moduleLineages.get(model)?.root() ?? new Lineage();
+    if (first !== undefined) lineages.set(first.hold, lineage);
+    else if (!moduleLineages.has(model)) moduleLineages.set(model, lineage);
+    else lineage.stepUnrecorded();
+  }
+  const previous = inferenceLineage;
+  inferenceLineage = lineage;
+  return previous;
+}
+
+/** @internal Ends what startInference started. */
+export function endInference(previous: Lineage | undefined): void {
+  inferenceLineage = previous;
 }
 
 /**
@@ -301,15 +355,15 @@ export function openScope(): Set<Releasable> {
 }
 
 /**
- * @internal Stops collecting: releases the scope's tensors except kept ones and `escaping` ones,
- * which move to the enclosing scope.
+ * @internal Stops collecting: releases the scope's tensors except kept ones and `escaping` ones
+ * (and, with `onlyResults`, those made by creation functions), which move to the enclosing scope.
  */
-export function closeScope(scope: Set<Releasable>, escaping: ReadonlySet<Releasable> = new Set()): void {
+export function closeScope(scope: Set<Releasable>, escaping: ReadonlySet<Releasable> = new Set(), onlyResults = false): void {
   const index = scopes.lastIndexOf(scope);
   if (index >= 0) scopes.splice(index, 1);
   const outer = scopes[scopes.length - 1];
   for (const t of scope) {
-    if (escaping.has(t)) outer?.add(t);
+    if (escaping.has(t) || (onlyResults && !t.hold.result)) outer?.add(t);
     else if (!t.hold.kept) release(t);
   }
 }

@@ -2,7 +2,10 @@
 // tidy, keep and garbage collection release storage as documented.
 
 import { describe, expect, it } from 'vitest';
-import { fc2, lenet5, memoryStats, noGrad, ones, randn, softmax, tidy, zeros, type Tensor } from '../../src/index.js';
+import {
+  Dropout, Flatten, Linear, Module, ReLU, ReleasedTensorError, SGD, Sequential, add, crossEntropy, customFunction, distillationLoss,
+  fc2, lenet5, memoryStats, noGrad, ones, randn, softmax, tensor, tidy, zeros, type Tensor,
+} from '../../src/index.js';
 
 describe('memory lifecycle', () => {
   it('10,000 steps of a two-layer MLP with inline SGD and no disposal keep bytes in use flat', () => {
@@ -256,5 +259,133 @@ describe('memory lifecycle', () => {
     expect(Number.isFinite(loss.item())).toBe(true);
     for (const p of model.parameters()) p.dispose();
     x.dispose();
+  });
+  describe('review cases of the lineage rules', () => {
+    const labels = new Int32Array([0, 1, 2, 3]);
+
+    it('a teacher\'s soft targets saved by the student\'s graph outlive the teacher\'s next forward calls (losses summed over micro-batches)', () => {
+      const teacher = fc2({ hidden: 16, seed: 1 }).eval();
+      const student = fc2({ hidden: 8, seed: 2 });
+      const loss = distillationLoss(teacher, { temperature: 2, alpha: 0.5 });
+      let total: Tensor | null = null;
+      for (let micro = 0; micro < 3; micro++) {
+        const x = randn([4, 1, 28, 28], { seed: micro });
+        const l = loss(student.forward(x), labels, x);
+        total = total === null ? l : add(total, l);
+      }
+      expect(() => total!.backward()).not.toThrow();
+      expect(student.parameters()[0]!.grad!.shape).toEqual([8, 784]);
+    });
+
+    it('a custom function\'s output saved by the next recorded op survives inference steps before backward()', () => {
+      const twice = customFunction({
+        name: 'twice',
+        forward: (x: Tensor) => x.tanh().mul(2),
+        backward: (g: Tensor, { inputs: [x] }: { inputs: Tensor[] }) => [g.mul(2).mul(x!.tanh().square().neg().add(1))],
+      });
+      class Model extends Module {
+        first = this.registerModule('first', new Linear(8, 8, { seed: 1 }));
+        second = this.registerModule('second', new Linear(8, 2, { seed: 2 }));
+        forward(x: Tensor): Tensor { return this.second.forward(twice(this.first.forward(x))); }
+      }
+      const model = new Model();
+      const x = randn([4, 8], { seed: 3 });
+      model.forward(x).sum().backward();
+      const loss = model.forward(x).square().mean();
+      noGrad(() => model.forward(x));
+      noGrad(() => model.forward(x));
+      expect(() => loss.backward()).not.toThrow();
+    });
+
+    it('tensors a forward under noGrad makes with creation functions and stores stay (rule 1); a demoted gradient lives two steps', () => {
+      class Offset extends Module {
+        offset: Tensor | null = null;
+        forward(x: Tensor): Tensor {
+          this.offset ??= tensor(Array.from({ length: x.shape[1]! }, (_, i) => Math.sin(i)));
+          return x.add(this.offset);
+        }
+      }
+      const offset = new Offset();
+      const x = randn([2, 8], { seed: 4 });
+      noGrad(() => offset.forward(x));
+      expect(() => offset.forward(x)).not.toThrow();
+      const model = fc2({ hidden: 8, seed: 1 });
+      const image = randn([4, 1, 28, 28], { seed: 5 });
+      model.forward(image).square().mean().backward();
+      const gradient = model.parameters()[1]!.grad!;
+      model.zeroGrad();
+      noGrad(() => model.forward(image));
+      expect(gradient.released).toBe(false);
+      model.forward(image).sum().backward();
+      model.forward(image).sum().backward();
+      expect(gradient.released).toBe(true);
+    });
+
+    it('a result made from nothing trainable and reused by inference steps joins the model\'s lineage: keep() holds it', () => {
+      const layer = new Linear(8, 2, { seed: 1 });
+      const reused = randn([16, 8], { seed: 2 }).mul(2);
+      const kept = randn([16, 8], { seed: 3 }).mul(2).keep();
+      noGrad(() => {
+        layer.forward(reused);
+        layer.forward(kept);
+        layer.forward(kept);
+        layer.forward(kept);
+      });
+      expect(() => noGrad(() => layer.forward(reused))).toThrow(ReleasedTensorError);
+      expect(kept.released).toBe(false);
+    });
+
+    function flatLoop(steps: number, step: (index: number) => void): { growth: number; blocks: number } {
+      let bytes = 0;
+      let blocks = 0;
+      for (let index = 1; index <= steps; index++) {
+        step(index);
+        if (index === 20) ({ bytesInUse: bytes, liveBlocks: blocks } = memoryStats());
+      }
+      return { growth: memoryStats().bytesInUse - bytes, blocks: memoryStats().liveBlocks - blocks };
+    }
+
+    it('training loops without disposal stay flat: cross-entropy, Dropout, a fresh batch result through Flatten', () => {
+      const model = new Sequential(new Flatten(), new Linear(64, 32, { seed: 1 }), new ReLU(), new Dropout(0.5), new Linear(32, 4, { seed: 2 }));
+      const optimizer = new SGD(model.parameters(), { lr: 0.01 });
+      const base = randn([8, 1, 8, 8], { seed: 3 });
+      const y = new Int32Array([0, 1, 2, 3, 0, 1, 2, 3]);
+      const { growth, blocks } = flatLoop(300, () => {
+        const batch = base.mul(1); // a fresh result each step, as a data pipeline makes
+        const loss = crossEntropy(model.forward(batch), y);
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+      });
+      expect(growth).toBe(0);
+      expect(blocks).toBe(0);
+    });
+
+    it('a frozen backbone called under noGrad from a recording forward, and models fed another model\'s kept output or frozen, stay flat', () => {
+      const backbone = new Sequential(new Linear(16, 64, { seed: 1 }), new ReLU(), new Linear(64, 64, { seed: 2 }));
+      const head = new Linear(64, 4, { seed: 3 });
+      class Probe extends Module {
+        forward(x: Tensor): Tensor { return head.forward(noGrad(() => backbone.forward(x))); }
+      }
+      const probe = new Probe();
+      const optimizer = new SGD(head.parameters(), { lr: 0.01 });
+      const x = randn([8, 16], { seed: 4 });
+      const training = flatLoop(100, () => {
+        const loss = probe.forward(x).square().mean();
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+      });
+      expect(training.growth).toBe(0);
+      const features = noGrad(() => backbone.forward(x)).keep();
+      const frozen = fc2({ hidden: 8, seed: 5 });
+      for (const p of frozen.parameters()) p.requiresGrad_(false);
+      const image = randn([2, 1, 28, 28], { seed: 6 });
+      const inference = flatLoop(100, () => noGrad(() => {
+        softmax(head.forward(features), 1);
+        frozen.forward(image);
+      }));
+      expect(inference.growth).toBe(0);
+    });
   });
 });
