@@ -260,6 +260,28 @@ describe('memory lifecycle', () => {
     for (const p of model.parameters()) p.dispose();
     x.dispose();
   });
+  it('two models trained by interleaved async loops, without disposal, end exactly as when trained one after the other', async () => {
+    const x = randn([16, 1, 28, 28], { seed: 11 });
+    const y = new Int32Array(16).map((_, i) => i % 10);
+    async function trainModel(seed: number, pause: () => Promise<void>): Promise<number[][]> {
+      const model = fc2({ hidden: 8, seed });
+      const optimizer = new SGD(model.parameters(), { lr: 0.05 });
+      for (let step = 0; step < 12; step++) {
+        const loss = crossEntropy(model.forward(x), y);
+        await pause(); // the other model runs whole steps here
+        optimizer.zeroGrad();
+        loss.backward();
+        await pause();
+        optimizer.step();
+      }
+      return model.parameters().map((p) => Array.from(p.toArray() as Float32Array));
+    }
+    const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+    const alone = [await trainModel(1, async () => {}), await trainModel(2, async () => {})];
+    const together = await Promise.all([trainModel(1, tick), trainModel(2, tick)]);
+    expect(together).toEqual(alone);
+  });
+
   describe('review cases of the lineage rules', () => {
     const labels = new Int32Array([0, 1, 2, 3]);
 
