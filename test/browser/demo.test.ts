@@ -5,12 +5,13 @@
 // a message, where Chromium is not installed (`apt-get install chromium`; CI installs it).
 
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import puppeteer, { type Browser } from 'puppeteer-core';
+import { build as viteBuild } from 'vite';
 import { DataLoader, evaluate, fc2, parameterReport, parseSafetensors, rebuildCompression, subset, tensorsFromSafetensors } from '../../src/index.js';
 import { loadMnist } from '../../src/node.js';
 // @ts-expect-error: a plain JavaScript script of the repository, without type declarations.
@@ -100,6 +101,34 @@ describe.skipIf(chromium === undefined)('the demo page in headless Chromium', ()
       `${result.runs.map((r) => `${r.label} ${(100 * r.testAccuracy).toFixed(1)}%`).join(', ')}; ` +
       `512x512 matmul ${result.matmul.milliseconds.toFixed(2)} ms; screenshot build/demo-screenshot.png`);
     await page.close();
+  });
+
+  it('a page bundled by Vite from `import ... from \'adtn\'` (README "In a web page") runs the engine', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'adtn-bundle-'));
+    try {
+      mkdirSync(join(project, 'node_modules'));
+      symlinkSync(root, join(project, 'node_modules', 'adtn'), 'dir');
+      writeFileSync(join(project, 'index.html'), '<!doctype html><script type="module" src="./main.js"></script>\n');
+      writeFileSync(join(project, 'main.js'), [
+        "import { initEngine, engineThreads, fc2, noGrad, randn } from 'adtn';",
+        'await initEngine();',
+        'const logits = noGrad(() => fc2().forward(randn([2, 1, 28, 28])));',
+        'window.bundled = { threads: engineThreads(), shape: logits.shape, finite: Array.from(logits.toArray()).every(Number.isFinite) };',
+      ].join('\n'));
+      await viteBuild({ root: project, logLevel: 'silent', build: { outDir: join(project, 'dist') } });
+      const server = (await serveFolder(join(project, 'dist'), { port: 0, isolated: true })) as Server;
+      servers.push(server);
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(String(error)));
+      await page.goto(server.url);
+      await page.waitForFunction('window.bundled !== undefined', { timeout: 60_000 });
+      expect(await page.evaluate('window.bundled')).toEqual({ threads: Math.min(16, availableParallelism()), shape: [2, 10], finite: true });
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 
   it('without cross-origin isolation the page runs the engine on one thread', async () => {
