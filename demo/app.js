@@ -24,7 +24,17 @@ worker.onmessage = ({ data }) => {
     else entry.reject(new Error(data.message));
   }
 };
-worker.onerror = (event) => showError(`the engine's worker failed: ${event.message}`);
+// A worker that fails (it could not load, or crashed) answers nothing more: every waiting request
+// fails with the reason, so the page (and the scripted session) reports it instead of waiting.
+function failAll(reason) {
+  for (const { reject } of waiting.values()) reject(new Error(reason));
+  waiting.clear();
+}
+worker.onerror = (event) => {
+  event.preventDefault();
+  failAll(`the engine's worker failed: ${event.message ?? 'it could not load engine-worker.js or one of its imports'}`);
+};
+worker.onmessageerror = () => failAll('the engine\'s worker sent a message that could not be read');
 
 /** Sends a request to the worker; resolves with its result, calling onProgress on the way. */
 function request(type, args = {}, onProgress = () => {}) {
@@ -37,7 +47,6 @@ function request(type, args = {}, onProgress = () => {}) {
 
 const curves = { loss: { dense: [], compressed: [] }, accuracy: { dense: [], compressed: [] } };
 const rows = [];
-let denseLayers = [];
 
 function redrawCurves() {
   drawLines($('loss-chart'), [
@@ -53,7 +62,7 @@ function redrawCurves() {
 // Progress of a training phase: the bar, the status line and the curves.
 function onTrainingProgress(message) {
   if (message.kind === 'status') {
-    $('progress-text').textContent = message.text;
+    showStatus(message.text);
     return;
   }
   const phase = message.phase;
@@ -61,12 +70,17 @@ function onTrainingProgress(message) {
     const done = (message.epoch - 1) * message.batches + message.batch;
     curves.loss[phase].push([curves.loss[phase].length + 1, message.loss]);
     $('progress-bar').style.width = `${(100 * message.batch) / message.batches}%`;
-    $('progress-text').textContent = `${phase}: epoch ${message.epoch}, batch ${message.batch} / ${message.batches} (step ${done}), loss ${message.loss.toFixed(4)}`;
+    showStatus(`${phase}: epoch ${message.epoch}, batch ${message.batch} / ${message.batches} (step ${done}), loss ${message.loss.toFixed(4)}`);
   } else {
     curves.accuracy[phase].push([message.epochs, message.testAccuracy]);
-    $('progress-text').textContent = `${phase}: after ${message.epochs.toFixed(2)} epochs: test accuracy ${(100 * message.testAccuracy).toFixed(2)}%`;
+    showStatus(`${phase}: after ${message.epochs.toFixed(2)} epochs: test accuracy ${(100 * message.testAccuracy).toFixed(2)}%`);
   }
   redrawCurves();
+}
+
+function showStatus(text) {
+  $('progress-text').textContent = text;
+  $('progress-text').className = 'status';
 }
 
 function showError(text) {
@@ -74,10 +88,31 @@ function showError(text) {
   $('progress-text').className = 'status error';
 }
 
+// Which model the worker holds: the dense one trained last (null before), and whether a
+// compressed one exists (for download).
+const held = { dense: null, compressed: false };
+
+// While the worker is busy every control is off; afterwards each is on when it can act.
 function setBusy(busy) {
-  for (const id of ['train-dense', 'compress', 'download']) $(id).disabled = busy;
-  if (!busy && rows.every((r) => r.method === 'dense')) $('download').disabled = true;
-  if (!busy && rows.length === 0) $('compress').disabled = true;
+  for (const element of document.querySelectorAll('.controls button, .controls input, .controls select')) element.disabled = busy;
+  if (busy) return;
+  $('compress').disabled = held.dense === null;
+  $('download').disabled = !held.compressed;
+  for (const box of $('layers').querySelectorAll('input')) box.disabled = held.dense === null;
+}
+
+// The number in an input, or an error naming the field when it is not a whole number in range.
+function whole(id, name) {
+  const input = $(id);
+  const value = Number(input.value);
+  if (input.value.trim() === '' || !Number.isInteger(value) || value < Number(input.min) || value > Number(input.max)) {
+    throw new Error(`${name} must be a whole number from ${input.min} to ${input.max}, got "${input.value}"`);
+  }
+  return value;
+}
+
+function ratioText(ratio) {
+  return ratio >= 1 ? `${ratio.toFixed(ratio >= 10 ? 0 : 1)}x fewer` : `${(1 / ratio).toFixed(1)}x more`;
 }
 
 function fillLayerChoices(layers, model) {
@@ -113,7 +148,7 @@ function fillResults() {
   const body = $('results').tBodies[0];
   body.replaceChildren(...rows.map((r) => {
     const tr = document.createElement('tr');
-    for (const text of [r.label, r.layerParameters.toLocaleString('en'), `${r.ratio.toFixed(1)}x`, `${(100 * r.testAccuracy).toFixed(2)}%`, r.seconds.toFixed(1)]) {
+    for (const text of [r.label, r.layerParameters.toLocaleString('en'), r.ratio >= 1 ? `${r.ratio.toFixed(1)}x` : `${r.ratio.toFixed(2)}x`, `${(100 * r.testAccuracy).toFixed(2)}%`, r.seconds.toFixed(1)]) {
       const td = document.createElement('td');
       td.textContent = text;
       tr.append(td);
@@ -123,49 +158,57 @@ function fillResults() {
   $('pareto').innerHTML = rows.length > 1 ? accuracyPlotSvg(rows, { title: 'accuracy against parameters of the compressed layers', width: 640, height: 360 }) : '';
 }
 
-async function trainDense(model = $('model').value, epochs = Number($('dense-epochs').value)) {
+async function trainDense(model, epochs) {
   setBusy(true);
+  const saved = { loss: curves.loss.dense, accuracy: curves.accuracy.dense };
   curves.loss.dense = [];
   curves.accuracy.dense = [];
-  curves.loss.compressed = [];
-  curves.accuracy.compressed = [];
-  rows.length = 0;
   try {
     const result = await request('trainDense', { model, epochs }, onTrainingProgress);
-    denseLayers = result.layers;
+    // A new dense model: the compressed runs of the old one no longer apply.
+    held.dense = model;
+    held.compressed = false;
+    curves.loss.compressed = [];
+    curves.accuracy.compressed = [];
+    rows.length = 0;
     fillLayerChoices(result.layers, model);
     fillParameterTable(result.layers);
-    rows.push({
-      label: 'dense', method: 'dense', model, dataset: 'mnist', layers: [], layerParameters: result.layers.reduce((s, l) => s + l.dense, 0),
-      ratio: 1, totalParameters: result.totalParameters, testAccuracy: result.accuracy, seconds: result.seconds, config: `${epochs} epochs`,
-    });
+    for (const id of ['dense-weight', 'generated-weight']) $(id).getContext('2d').clearRect(0, 0, $(id).width, $(id).height);
     fillResults();
-    $('progress-text').textContent = `dense ${model}: ${(100 * result.accuracy).toFixed(2)}% test accuracy after ${epochs} epochs (${result.seconds.toFixed(1)} s)`;
+    redrawCurves();
+    $('trained').textContent = `trained: ${model === 'fc2' ? 'FC-2' : 'LeNet-5'}, ${(100 * result.accuracy).toFixed(2)}%`;
+    showStatus(`dense ${model}: ${(100 * result.accuracy).toFixed(2)}% test accuracy after ${epochs} epochs (${result.seconds.toFixed(1)} s)`);
     return result;
+  } catch (error) {
+    curves.loss.dense = saved.loss;
+    curves.accuracy.dense = saved.accuracy;
+    redrawCurves();
+    throw error;
   } finally {
     setBusy(false);
   }
 }
 
 async function compress(layers, method, size, epochs) {
+  if (layers.length === 0) throw new Error('choose at least one layer to compress');
   setBusy(true);
   curves.loss.compressed = [];
   curves.accuracy.compressed = [];
   try {
     const result = await request('compress', { layers, method, size, epochs }, onTrainingProgress);
-    // The dense row counts the same layers' dense weights as the compressed row.
-    const dense = rows.find((r) => r.method === 'dense');
-    dense.layers = layers;
-    dense.layerParameters = denseLayers.filter((l) => layers.includes(l.name)).reduce((s, l) => s + l.dense, 0);
-    const others = rows.filter((r) => r.label !== result.row.label);
-    rows.length = 0;
-    rows.push(...others, result.row);
+    held.compressed = true;
+    // One row per method, size and set of layers, each set with its own dense baseline.
+    for (const row of [result.denseRow, result.row]) {
+      const index = rows.findIndex((r) => r.label === row.label);
+      if (index >= 0) rows.splice(index, 1, row);
+      else rows.push(row);
+    }
     fillParameterTable(result.layers);
     fillResults();
     const { dense: denseWeight, generated, layer } = result.weights;
     drawWeight($('dense-weight'), denseWeight, `${layer}: dense weight`);
-    drawWeight($('generated-weight'), generated, `${layer}: ${result.row.label} (${result.layers.find((l) => l.name === layer).parameters.toLocaleString('en')} params)`);
-    $('progress-text').textContent = `${result.row.label}: ${(100 * result.row.testAccuracy).toFixed(2)}% with ${result.row.layerParameters.toLocaleString('en')} parameters in ${layers.join(', ')} (${result.row.ratio.toFixed(0)}x fewer)`;
+    drawWeight($('generated-weight'), generated, `${layer}: ${result.row.label.replace(/ \(.*\)$/, '')} (${result.layers.find((l) => l.name === layer).parameters.toLocaleString('en')} params)`);
+    showStatus(`${result.row.label}: ${(100 * result.row.testAccuracy).toFixed(2)}% with ${result.row.layerParameters.toLocaleString('en')} parameters (${ratioText(result.row.ratio)})`);
     return result;
   } finally {
     setBusy(false);
@@ -185,10 +228,10 @@ function guard(action) {
   return () => action().catch((error) => showError(error.message));
 }
 
-$('train-dense').onclick = guard(() => trainDense());
+$('train-dense').onclick = guard(() => trainDense($('model').value, whole('dense-epochs', 'Epochs')));
 $('compress').onclick = guard(() => {
   const layers = [...$('layers').querySelectorAll('input:checked')].map((box) => box.value);
-  return compress(layers, $('method').value, Number($('size').value), Number($('compress-epochs').value));
+  return compress(layers, $('method').value, whole('size', 'Size'), whole('compress-epochs', 'Fine-tune epochs'));
 });
 $('download').onclick = guard(download);
 $('method').onchange = () => {
@@ -196,15 +239,16 @@ $('method').onchange = () => {
 };
 window.addEventListener('resize', redrawCurves);
 redrawCurves();
+setBusy(true);
 
 async function start() {
   const engine = await request('init');
-  $('engine-status').textContent = `engine: ${engine.build} kernels, ${engine.threads} thread${engine.threads > 1 ? 's' : ''}` +
-    (engine.isolated ? ' (cross-origin isolated: shared memory)' : ' (not cross-origin isolated: one thread)') +
+  const threads = `${engine.threads} thread${engine.threads > 1 ? 's' : ''}` +
+    (engine.threads > 1 ? ` (${engine.workers} of ${engine.threads - 1} worker${engine.threads > 2 ? 's' : ''} running)` : '');
+  $('engine-status').textContent = `engine: ${engine.build} kernels, ${threads}` +
+    (engine.isolated ? ', cross-origin isolated: shared memory' : ', not cross-origin isolated: one thread') +
     `; ${engine.trainImages.toLocaleString('en')} training and ${engine.testImages.toLocaleString('en')} test images bundled`;
   setBusy(false);
-  $('compress').disabled = true;
-  $('download').disabled = true;
   window.demoReady = engine;
   if (new URLSearchParams(location.search).get('auto') === '1') await autoRun(engine);
 }

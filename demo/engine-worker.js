@@ -36,9 +36,24 @@ async function fetchBytes(path) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+// Runs large matmuls until the engine's worker threads have joined (they start with the first
+// split call), for at most two seconds; returns how many are ready.
+async function warmUpThreads() {
+  const wanted = adtn.engineThreads() - 1;
+  const a = adtn.randn([256, 256], { seed: 1 });
+  const deadline = performance.now() + 2000;
+  while (adtn.engineWorkersReady() < wanted && performance.now() < deadline) {
+    adtn.tidy(() => adtn.matmul(a, a));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  a.dispose();
+  return adtn.engineWorkersReady();
+}
+
 /** Starts the engine and loads the bundled MNIST subset. */
 async function init() {
   await adtn.initEngine();
+  const workers = await warmUpThreads();
   const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
     ['train-images', 'train-labels', 'test-images', 'test-labels'].map((name) => fetchBytes(`./data/${name}.idx`)),
   );
@@ -49,6 +64,7 @@ async function init() {
   return {
     result: {
       threads: adtn.engineThreads(),
+      workers,
       build: adtn.engineBuild(),
       isolated: self.crossOriginIsolated === true,
       trainImages: data.train.labels.length,
@@ -108,7 +124,18 @@ function weightOf(model, layer) {
 async function trainDense({ model: name, epochs = 2, batchSize = 64, lr = 1e-3 }, progress) {
   requireData();
   const model = buildModel(name);
-  const { accuracy, seconds } = await train(model, { epochs, batchSize, lr }, progress, 'dense');
+  let result;
+  try {
+    result = await train(model, { epochs, batchSize, lr }, progress, 'dense');
+  } catch (error) {
+    disposeModel(model);
+    throw error;
+  }
+  const { accuracy, seconds } = result;
+  // The teacher of the compressed models needs no gradients of its own.
+  model.zeroGrad();
+  disposeModel(dense?.model);
+  disposeModel(compressed?.model);
   dense = { name, model, accuracy, seconds };
   compressed = null;
   const report = adtn.parameterReport(model);
@@ -147,14 +174,40 @@ async function compress({ layers, method, size, epochs = 2, batchSize = 100, lr 
   progress({ phase: 'compress', kind: 'status', text: `building ${METHOD_NAMES[method]} generators for ${layers.join(', ')}` });
   const reports = adtn.compressLayers(model, layers, spec, { inputShape: INPUT_SHAPE });
   const loss = adtn.distillationLoss(dense.model.eval(), { temperature: 4, alpha: 0.9 });
-  const { accuracy } = await train(model, { epochs, batchSize, lr, loss }, progress, 'compressed');
+  let accuracy;
+  try {
+    ({ accuracy } = await train(model, { epochs, batchSize, lr, loss }, progress, 'compressed'));
+  } catch (error) {
+    disposeModel(model);
+    throw error;
+  }
   const seconds = (performance.now() - started) / 1000;
   const report = adtn.parameterReport(model);
-  const label = `${METHOD_NAMES[method]} ${SIZE_NAMES[method]}=${size}`;
+  const label = `${METHOD_NAMES[method]} ${SIZE_NAMES[method]}=${size} (${layers.join(', ')})`;
   // What rebuildCompression needs to make the same generators again (see download()).
-  compressed = { model, specs: Object.fromEntries(reports.map((r) => [r.layer, r.rebuildSpec])), label };
+  disposeModel(compressed?.model);
+  compressed = {
+    model,
+    specs: Object.fromEntries(reports.map((r) => [r.layer, r.rebuildSpec])),
+    label,
+    file: `${dense.name}-${method}-${SIZE_NAMES[method]}${size}-${layers.join('+')}.safetensors`,
+  };
   const denseWeight = weightOf(dense.model, layers[0]);
   const generatedWeight = weightOf(model, layers[0]);
+  // The dense baseline of these layers, for the accuracy-against-parameters plot.
+  const denseRow = {
+    label: `dense (${layers.join(', ')})`,
+    method: 'dense',
+    model: dense.name,
+    dataset: `mnist (${data.train.labels.length} images)`,
+    layers,
+    layerParameters: report.compressedLayersDense,
+    ratio: 1,
+    totalParameters: report.denseTotal,
+    testAccuracy: dense.accuracy,
+    seconds: dense.seconds,
+    config: 'dense',
+  };
   const row = {
     label,
     method,
@@ -171,6 +224,7 @@ async function compress({ layers, method, size, epochs = 2, batchSize = 100, lr 
   return {
     result: {
       row,
+      denseRow,
       layers: report.layers.map((l) => ({ name: l.layer, kind: l.kind, shape: l.weightShape, method: l.method, dense: l.denseWeight, parameters: l.weightParameters })),
       weights: { layer: layers[0], dense: denseWeight, generated: generatedWeight },
     },
@@ -191,7 +245,7 @@ async function download() {
     compression: JSON.stringify(compressed.specs),
     label: compressed.label,
   });
-  return { result: { bytes, name: `${dense.name}-${compressed.label.replace(/[^A-Za-z0-9=]+/g, '-')}.safetensors` }, transfer: [bytes.buffer] };
+  return { result: { bytes, name: compressed.file }, transfer: [bytes.buffer] };
 }
 
 /** Finite-difference gradient checks of a few ops in float64, run by the engine in this page. */
@@ -228,6 +282,12 @@ async function matmulSpeed({ n = 512, runs = 30 }) {
   b.dispose();
   times.sort((x, y) => x - y);
   return { result: { n, milliseconds: times[Math.floor(runs / 2)], threads: adtn.engineThreads() } };
+}
+
+// Releases a model's parameters now (its optimizer's state goes with the garbage collector).
+function disposeModel(model) {
+  if (model === undefined || model === null) return;
+  for (const parameter of model.parameters()) parameter.dispose();
 }
 
 function requireData() {

@@ -1,7 +1,7 @@
 // adtn: automatically differentiable tensor networks on SIMD WebAssembly kernels.
 
 export { AdtnError, ArgumentError, DataFormatError, DtypeError, KernelModuleError, OutOfMemoryError, ReleasedTensorError, ShapeError } from './errors.js';
-export { initEngine, engineBuild, engineThreads, memoryStats, type EngineOptions } from './backend/engine.js';
+export { initEngine, engineBuild, engineThreads, engineWorkersReady, memoryStats, type EngineOptions } from './backend/engine.js';
 export { KernelModule, relaxedSimdSupported, sharedMemorySupported, simdSupported, type KernelBuild, type KernelBuildChoice } from './backend/kernel-module.js';
 export type { AllocatorStats } from './backend/allocator.js';
 

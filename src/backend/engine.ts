@@ -62,6 +62,19 @@ export function engineThreads(): number {
 }
 
 /**
+ * Worker threads started and ready to take parts of kernel calls (at most engineThreads() - 1).
+ * The engine starts them with the first call it splits, and they join within tens of
+ * milliseconds; until then, or where they cannot start (a page whose Content-Security-Policy
+ * forbids `blob:` workers), the calling thread runs every part, with the same results.
+ *
+ * @example
+ * engineWorkersReady();   // 1 on a two-core machine once a large matmul has run
+ */
+export function engineWorkersReady(): number {
+  return kernels().pool.readyWorkers;
+}
+
+/**
  * Which kernel build the engine runs ('relaxed' or 'simd').
  *
  * @example

@@ -80,7 +80,9 @@ describe('the browser part', () => {
       if (seen.has(file)) continue;
       seen.add(file);
       const source = readFileSync(file, 'utf8');
-      for (const match of source.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*['"]([^'"]+)['"]/g)) {
+      // Static imports and re-exports, bare imports (import 'x') and dynamic imports of a literal.
+      const patterns = [/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*['"]([^'"]+)['"]/g, /(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g];
+      for (const match of patterns.flatMap((pattern) => [...source.matchAll(pattern)])) {
         const specifier = match[1]!;
         if (specifier.startsWith('.')) pending.push(resolve(dirname(file), specifier));
         else builtins.push(`${file.slice(ROOT.length + 1)} imports ${specifier}`);

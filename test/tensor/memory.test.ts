@@ -303,7 +303,7 @@ describe('memory lifecycle', () => {
       const twice = customFunction({
         name: 'twice',
         forward: (x: Tensor) => x.tanh().mul(2),
-        backward: (g: Tensor, { inputs: [x] }: { inputs: Tensor[] }) => [g.mul(2).mul(x!.tanh().square().neg().add(1))],
+        backward: (g: Tensor, { inputs: [x] }: { inputs: readonly Tensor[] }) => [g.mul(2).mul(x!.tanh().square().neg().add(1))],
       });
       class Model extends Module {
         first = this.registerModule('first', new Linear(8, 8, { seed: 1 }));
