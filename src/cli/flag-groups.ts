@@ -40,7 +40,7 @@ export const COMPRESSION_FLAGS: Record<string, FlagSpec> = {
   layers: { type: 'list', default: 'fc1,fc2', help: 'comma-separated names of the Linear/Conv2d layers to compress' },
   method: { type: 'string', choices: ['adtn', 'lowrank', 'tt'], default: 'adtn', help: 'how the weights are generated' },
   init: { type: 'string', choices: ['fit', 'svd', 'random'], help: 'initialisation: fit the pretrained weight, SVD (lowrank, tt), or random (default: random for adtn, svd otherwise)' },
-  depth: { type: 'integer', min: 1, default: 12, help: 'adtn: number of layers M' },
+  depth: { type: 'integer', min: 1, default: 14, help: 'adtn: number of layers M (FC-2\'s measured recipe: 14, with --layer-depth fc2=16)' },
   layerDepth: { type: 'list', help: 'adtn: M for particular layers, e.g. fc2=20 (the others take --depth)' },
   localDim: { type: 'integer', min: 2, default: 2, help: 'adtn: local dimension d' },
   activation: { type: 'string', choices: ['relu', 'leakyRelu', 'tanh', 'sigmoid', 'identity'], default: 'relu', help: 'adtn: activation between layers' },
