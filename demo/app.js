@@ -224,8 +224,15 @@ async function download() {
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }
 
+// A button's action, with any failure (a bad input, an engine error) shown in the status line.
 function guard(action) {
-  return () => action().catch((error) => showError(error.message));
+  return async () => {
+    try {
+      await action();
+    } catch (error) {
+      showError(error.message);
+    }
+  };
 }
 
 $('train-dense').onclick = guard(() => trainDense($('model').value, whole('dense-epochs', 'Epochs')));
