@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import puppeteer, { type Page } from 'puppeteer-core';
 import { engineBuild, engineThreads, initEngine, matmul, randn, tidy } from '../src/index.js';
 import { kernels } from '../src/backend/engine.js';
-import { formatTable } from './interleaved.js';
+import { formatTable, median } from './interleaved.js';
 
 const N = 512;
 const CALLS = 30;
@@ -22,11 +22,6 @@ const chromium = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chro
 if (chromium === undefined) {
   console.error('bench:browser: no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)');
   process.exit(1);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1]!;
 }
 
 interface Server { url: string; close: () => Promise<void> }

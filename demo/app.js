@@ -130,31 +130,28 @@ function fillLayerChoices(layers, model) {
   }
 }
 
+// A table row of text cells.
+function tableRow(texts) {
+  const tr = document.createElement('tr');
+  for (const text of texts) {
+    const td = document.createElement('td');
+    td.textContent = text;
+    tr.append(td);
+  }
+  return tr;
+}
+
 function fillParameterTable(layers) {
-  const body = $('parameters').tBodies[0];
-  body.replaceChildren(...layers.map((l) => {
-    const tr = document.createElement('tr');
+  $('parameters').tBodies[0].replaceChildren(...layers.map((l) => {
     const now = l.parameters ?? l.dense;
-    for (const text of [l.name, `${l.kind} ${l.shape.join('x')}`, l.dense.toLocaleString('en'), now.toLocaleString('en'), `${(l.dense / now).toFixed(1)}x`]) {
-      const td = document.createElement('td');
-      td.textContent = text;
-      tr.append(td);
-    }
-    return tr;
+    return tableRow([l.name, `${l.kind} ${l.shape.join('x')}`, l.dense.toLocaleString('en'), now.toLocaleString('en'), `${(l.dense / now).toFixed(1)}x`]);
   }));
 }
 
 function fillResults() {
-  const body = $('results').tBodies[0];
-  body.replaceChildren(...rows.map((r) => {
-    const tr = document.createElement('tr');
-    for (const text of [r.label, r.layerParameters.toLocaleString('en'), r.ratio >= 1 ? `${r.ratio.toFixed(1)}x` : `${r.ratio.toFixed(2)}x`, `${(100 * r.testAccuracy).toFixed(2)}%`, r.seconds.toFixed(1)]) {
-      const td = document.createElement('td');
-      td.textContent = text;
-      tr.append(td);
-    }
-    return tr;
-  }));
+  $('results').tBodies[0].replaceChildren(...rows.map((r) => tableRow([
+    r.label, r.layerParameters.toLocaleString('en'), `${r.ratio.toFixed(r.ratio >= 1 ? 1 : 2)}x`, `${(100 * r.testAccuracy).toFixed(2)}%`, r.seconds.toFixed(1),
+  ])));
   $('pareto').innerHTML = rows.length > 1 ? accuracyPlotSvg(rows, { title: 'accuracy against parameters of the compressed layers', width: 640, height: 360 }) : '';
 }
 

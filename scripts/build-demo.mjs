@@ -11,6 +11,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, r
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'build', 'demo');
@@ -22,16 +23,18 @@ function fail(message) {
 }
 
 // Flags: --train N, --test N (whole numbers), nothing else.
-const limits = { '--train': [6000, 60000], '--test': [1000, 10000] };
-const counts = { '--train': limits['--train'][0], '--test': limits['--test'][0] };
-const args = process.argv.slice(2);
-for (let i = 0; i < args.length; i += 2) {
-  const [flag, value] = args[i].includes('=') ? args[i].split('=', 2) : [args[i], args[i + 1]];
-  if (args[i].includes('=')) i--;
-  if (!(flag in limits)) fail(`unknown flag ${flag} (expected --train N and --test N)`);
-  const n = Number(value);
-  if (value === undefined || !/^[0-9]+$/.test(value) || n < 1 || n > limits[flag][1]) fail(`${flag} must be a whole number from 1 to ${limits[flag][1]}, got ${value}`);
-  counts[flag] = n;
+const limits = { train: [6000, 60000], test: [1000, 10000] };
+let values;
+try {
+  ({ values } = parseArgs({ options: { train: { type: 'string' }, test: { type: 'string' } } }));
+} catch (error) {
+  fail(`${error.message} (expected --train N and --test N)`);
+}
+const counts = {};
+for (const [flag, [fallback, limit]] of Object.entries(limits)) {
+  const value = values[flag] ?? String(fallback);
+  if (!/^[0-9]+$/.test(value) || Number(value) < 1 || Number(value) > limit) fail(`--${flag} must be a whole number from 1 to ${limit}, got ${value}`);
+  counts[flag] = Number(value);
 }
 
 if (!existsSync(join(root, 'dist', 'index.js'))) fail('dist/ is missing; run npm install (or npm run build) first');
@@ -73,14 +76,14 @@ try {
     header.writeUInt32BE(n, 4);
     writeFileSync(join(staging, 'data', target), Buffer.concat([header, bytes.subarray(headerBytes, headerBytes + n * itemBytes)]));
   };
-  cut('train-images-idx3-ubyte', counts['--train'], 16, 784, 'train-images.idx');
-  cut('train-labels-idx1-ubyte', counts['--train'], 8, 1, 'train-labels.idx');
-  cut('t10k-images-idx3-ubyte', counts['--test'], 16, 784, 'test-images.idx');
-  cut('t10k-labels-idx1-ubyte', counts['--test'], 8, 1, 'test-labels.idx');
+  cut('train-images-idx3-ubyte', counts.train, 16, 784, 'train-images.idx');
+  cut('train-labels-idx1-ubyte', counts.train, 8, 1, 'train-labels.idx');
+  cut('t10k-images-idx3-ubyte', counts.test, 16, 784, 'test-images.idx');
+  cut('t10k-labels-idx1-ubyte', counts.test, 8, 1, 'test-labels.idx');
   rmSync(out, { recursive: true, force: true });
   renameSync(staging, out);
 } catch (error) {
   rmSync(staging, { recursive: true, force: true });
   fail(error.message);
 }
-console.log(`build-demo: ${relative(root, out)} (${counts['--train']} training and ${counts['--test']} test images)`);
+console.log(`build-demo: ${relative(root, out)} (${counts.train} training and ${counts.test} test images)`);

@@ -10,6 +10,7 @@ import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -30,7 +31,7 @@ const TYPES = {
  */
 export function serveFolder(folder, { port = 8080, isolated = true, host = '127.0.0.1' } = {}) {
   const root = resolve(folder);
-  if (!existsSync(join(root, 'index.html')) && !existsSync(root)) {
+  if (!existsSync(root)) {
     return Promise.reject(new Error(`serve-demo: ${root} does not exist (build it first: node scripts/build-demo.mjs)`));
   }
   const server = createServer(async (request, response) => {
@@ -85,22 +86,20 @@ export function serveFolder(folder, { port = 8080, isolated = true, host = '127.
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const value = (flag, fallback) => {
-    const i = args.indexOf(flag);
-    return i >= 0 ? args[i + 1] : fallback;
-  };
-  const port = Number(value('--port', '8080'));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`serve-demo: --port must be a whole number from 0 to 65535, got ${value('--port')}`);
+  let values;
+  try {
+    ({ values } = parseArgs({ options: { port: { type: 'string', default: '8080' }, folder: { type: 'string' }, 'no-isolation': { type: 'boolean', default: false } } }));
+  } catch (error) {
+    console.error(`serve-demo: ${error.message} (expected --port N, --folder DIR, --no-isolation)`);
     process.exit(2);
   }
-  const isolated = !args.includes('--no-isolation');
-  const folder = value('--folder', fileURLToPath(new URL('../build/demo', import.meta.url)));
-  if (args.some((arg, i) => arg.startsWith('--') && !['--port', '--folder', '--no-isolation'].includes(arg) && args[i - 1] !== '--port' && args[i - 1] !== '--folder')) {
-    console.error('serve-demo: expected only --port N, --folder DIR and --no-isolation');
+  const port = Number(values.port);
+  if (!/^[0-9]+$/.test(values.port) || port > 65535) {
+    console.error(`serve-demo: --port must be a whole number from 0 to 65535, got ${values.port}`);
     process.exit(2);
   }
+  const isolated = !values['no-isolation'];
+  const folder = values.folder ?? fileURLToPath(new URL('../build/demo', import.meta.url));
   if (!existsSync(join(folder, 'index.html'))) {
     console.error(`serve-demo: ${folder} has no index.html (build the demo first: node scripts/build-demo.mjs, or npm run demo)`);
     process.exit(2);

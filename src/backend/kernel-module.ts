@@ -161,10 +161,11 @@ export function sharedMemorySupported(): boolean {
 // engine has it (and `shared` is not false), else a plain memory and one thread.
 function memoryPlan(build: KernelBuild, threads: number | undefined, shared: boolean): { memory: WebAssembly.Memory; binary: Uint8Array<ArrayBuffer>; threads: number } {
   const asked = threads === undefined ? undefined : checkThreads('kernel module', threads);
-  const memory = shared && sharedMemorySupported() ? sharedMemoryWithLargestMaximum() : null;
+  const sharing = shared && sharedMemorySupported();
+  const memory = sharing ? sharedMemoryWithLargestMaximum() : null;
   if (memory !== null) return { memory, binary: kernelBinary(build), threads: asked ?? defaultThreads() };
   if (asked !== undefined && asked > 1) {
-    const why = shared && sharedMemorySupported()
+    const why = sharing
       ? `this engine could not reserve a shared memory of even ${SMALLEST_MAXIMUM_PAGES / 16} MiB`
       : 'this page does not have it (serve it cross-origin isolated: Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp)';
     throw new ArgumentError(`kernel module: ${asked} threads need shared memory, and ${why}`);

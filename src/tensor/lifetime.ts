@@ -154,9 +154,9 @@ function union(a: Lineage, b: Lineage): Lineage {
   return big;
 }
 
-const lineages = new WeakMap<Hold, Lineage>();
-// The lineage of a model without trainable parameters, for its inference steps.
-const moduleLineages = new WeakMap<object, Lineage>();
+// The lineage of each result and trainable tensor (by its Hold), and of each model without
+// parameters that has run an inference step (by the model).
+const lineages = new WeakMap<object, Lineage>();
 // For a result made without recording from results outside every lineage: those inputs, so that
 // they join the lineage that adopts it (a batch reshaped before the first layer, a mask made
 // from random numbers).
@@ -283,19 +283,20 @@ export function adoptUnrecorded(result: Releasable, inputs: readonly (Releasable
  * trainable parameters, in a lineage of its own). Returns what endInference restores.
  */
 export function startInference(model: object, parameters: readonly Releasable[]): Lineage | undefined {
-  const seen = new Set<Lineage>();
+  const stepped = new Set<Lineage>();
   for (const parameter of parameters) {
     const lineage = lineages.get(parameter.hold)?.root();
-    if (lineage === undefined || seen.has(lineage)) continue;
-    seen.add(lineage);
+    if (lineage === undefined || stepped.has(lineage)) continue;
+    stepped.add(lineage);
     lineage.stepUnrecorded();
   }
-  let lineage = seen.values().next().value as Lineage | undefined;
+  let lineage = stepped.values().next().value as Lineage | undefined;
   if (lineage === undefined) {
-    const first = parameters[0];
-    lineage = first !== undefined ? new Lineage() : moduleLineages.get(model)?.root() ?? new Lineage();
-    if (first !== undefined) lineages.set(first.hold, lineage);
-    else if (!moduleLineages.has(model)) moduleLineages.set(model, lineage);
+    // No parameter has a lineage yet: the model's own, kept on its first parameter (so that
+    // training joins it) or, for a model without parameters, on the model.
+    const key: object = parameters[0]?.hold ?? model;
+    lineage = lineages.get(key)?.root();
+    if (lineage === undefined) lineages.set(key, (lineage = new Lineage()));
     else lineage.stepUnrecorded();
   }
   const previous = inferenceLineage;
