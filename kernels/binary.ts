@@ -244,3 +244,17 @@ export function binaryScalar<T>(op: i32, out: usize, a: usize, n: i32, s: T, rev
     default: break;
   }
 }
+
+/**
+ * out = g ∘ y for contiguous g, y of n elements, where ∘ is one of the activations' backward
+ * rules (relu, leaky relu, tanh, sigmoid; y the activation's output). Other codes copy g.
+ */
+export function activationBackward<T>(op: i32, out: usize, g: usize, y: usize, n: i32, param: T): void {
+  switch (op) {
+    case BINARY_RELU_BACKWARD: mapVV<T>(BINARY_RELU_BACKWARD, out, g, y, n, param); break;
+    case BINARY_LEAKY_RELU_BACKWARD: mapVV<T>(BINARY_LEAKY_RELU_BACKWARD, out, g, y, n, param); break;
+    case BINARY_TANH_BACKWARD: mapVV<T>(BINARY_TANH_BACKWARD, out, g, y, n, param); break;
+    case BINARY_SIGMOID_BACKWARD: mapVV<T>(BINARY_SIGMOID_BACKWARD, out, g, y, n, param); break;
+    default: memory.copy(out, g, <usize>n * sizeof<T>());
+  }
+}

@@ -15,6 +15,7 @@ import { binary, binaryScalar } from './binary';
 import { copyStrided, fill } from './copy';
 import { gemm, gemmBatched, gemmWorkspaceElements } from './gemm';
 import { applyGate, gateBackward, gateGradient } from './gate';
+import { circuitPass, circuitPassBackward } from './circuit-pass';
 import { col2im, im2col } from './conv';
 import { adamStep, sgdStep } from './optim';
 import { adaptiveAvgPool2d, adaptiveAvgPool2dBackward, avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool';
@@ -190,6 +191,34 @@ export function gateGradientF64(dGate: usize, gOut: usize, state: usize, A: i32,
 
 export function gateBackwardF64(dState: usize, dGate: usize, gOut: usize, state: usize, gate: usize, A: i32, D: i32, B: i32): void {
   gateBackward<f64>(dState, dGate, gOut, state, gate, A, D, B);
+}
+
+export function circuitPassF32(
+  out: usize, input: usize, gates: usize, program: usize, steps: i32, D: i32,
+  R: i32, W: i32, S: i32, chunks: i32, H: i32, first: i32, count: i32, scratch: usize,
+): void {
+  circuitPass<f32>(out, input, gates, program, steps, D, R, W, S, chunks, H, first, count, scratch);
+}
+
+export function circuitPassBackwardF32(
+  dInput: usize, dGates: usize, gradOut: usize, input: usize, gates: usize, program: usize, steps: i32, D: i32,
+  R: i32, W: i32, S: i32, chunks: i32, H: i32, first: i32, count: i32, scratch: usize,
+): void {
+  circuitPassBackward<f32>(dInput, dGates, gradOut, input, gates, program, steps, D, R, W, S, chunks, H, first, count, scratch);
+}
+
+export function circuitPassF64(
+  out: usize, input: usize, gates: usize, program: usize, steps: i32, D: i32,
+  R: i32, W: i32, S: i32, chunks: i32, H: i32, first: i32, count: i32, scratch: usize,
+): void {
+  circuitPass<f64>(out, input, gates, program, steps, D, R, W, S, chunks, H, first, count, scratch);
+}
+
+export function circuitPassBackwardF64(
+  dInput: usize, dGates: usize, gradOut: usize, input: usize, gates: usize, program: usize, steps: i32, D: i32,
+  R: i32, W: i32, S: i32, chunks: i32, H: i32, first: i32, count: i32, scratch: usize,
+): void {
+  circuitPassBackward<f64>(dInput, dGates, gradOut, input, gates, program, steps, D, R, W, S, chunks, H, first, count, scratch);
 }
 
 export function im2colF32(cols: usize, ld: i32, image: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32, strideH: i32, strideW: i32, padH: i32, padW: i32, dilationH: i32, dilationW: i32, OH: i32, OW: i32): void {

@@ -38,6 +38,9 @@ export interface DtypeKernels {
   applyGate(out: Ptr, state: Ptr, gate: Ptr, A: number, D: number, B: number, transposed: Bool): void;
   gateGradient(dGate: Ptr, gOut: Ptr, state: Ptr, A: number, D: number, B: number): void;
   gateBackward(dState: Ptr, dGate: Ptr, gOut: Ptr, state: Ptr, gate: Ptr, A: number, D: number, B: number): void;
+  // Passes of several gates over blocks of the state (circuit-pass.ts)
+  circuitPass(out: Ptr, input: Ptr, gates: Ptr, program: Ptr, steps: number, D: number, R: number, W: number, S: number, chunks: number, H: number, first: number, count: number, scratch: Ptr): void;
+  circuitPassBackward(dInput: Ptr, dGates: Ptr, gradOut: Ptr, input: Ptr, gates: Ptr, program: Ptr, steps: number, D: number, R: number, W: number, S: number, chunks: number, H: number, first: number, count: number, scratch: Ptr): void;
   // Convolution and pooling (conv.ts, pool.ts)
   im2col(cols: Ptr, ld: number, image: Ptr, C: number, H: number, W: number, KH: number, KW: number, strideH: number, strideW: number, padH: number, padW: number, dilationH: number, dilationW: number, OH: number, OW: number): void;
   col2im(image: Ptr, cols: Ptr, ld: number, C: number, H: number, W: number, KH: number, KW: number, strideH: number, strideW: number, padH: number, padW: number, dilationH: number, dilationW: number, OH: number, OW: number): void;
@@ -62,7 +65,7 @@ const FAMILIES: Record<keyof DtypeKernels, true> = {
   copyStrided: true, fill: true,
   sumAxis: true, maxAxis: true,
   indexSelect: true, indexAdd: true, gatherAlong: true, scatterAlongAdd: true, select: true,
-  applyGate: true, gateGradient: true, gateBackward: true,
+  applyGate: true, gateGradient: true, gateBackward: true, circuitPass: true, circuitPassBackward: true,
   im2col: true, col2im: true, maxPool2d: true, maxPool2dBackward: true, avgPool2d: true, avgPool2dBackward: true, adaptiveAvgPool2d: true, adaptiveAvgPool2dBackward: true,
   sgdStep: true, adamStep: true,
 };

@@ -1,15 +1,19 @@
 // A circuit of two-site gates and elementwise activations applied to a state vector, as one
-// differentiable primitive: the ADTN weight generator runs through it. Each gate is one call of
-// the fused gate kernel (no permute); the backward pass walks the circuit in reverse with the
-// fused backward kernel (gradient to the state and to the gate in one call).
+// differentiable primitive: the ADTN weight generator runs through it. The steps are grouped into
+// passes (circuit-passes.ts) that each run block by block over the state in one kernel call per
+// thread (kernels/circuit-pass.ts): the state crosses memory once per pass, not once per gate. The
+// backward pass walks the passes in reverse; inside a block it recomputes the pass's states (they
+// stay in cache) and applies the fused gate backward (gradient to the state and to the gate).
 //
-// Memory: the backward pass needs the state before every step. When they all fit in the
-// checkpoint budget they are kept; otherwise only every s-th state is kept (s ~ sqrt(steps)) and
+// Memory: the backward pass needs the state before every pass. When they all fit in the
+// checkpoint budget they are kept; otherwise only every s-th state is kept (s ~ sqrt(passes)) and
 // each segment is recomputed from its checkpoint during the backward pass, which costs about one
-// extra forward pass and keeps ~2·sqrt(steps) states instead of all of them. The default budget
-// is small (8 MiB, about what stays in cache): measured at Q = 16, M = 8, keeping all 127 states
-// (32 MiB) made the forward pass 2.7x slower and the backward pass 1.2x slower than recomputing,
-// because every stored state went out to main memory and came back.
+// extra forward pass and keeps ~2·sqrt(passes) states instead of all of them. The default budget
+// (128 MiB) keeps every state of FC-2's fc1 circuit (Q = 20, M = 8: 17 passes of 4 MiB, M = 14: 29):
+// measured there with two threads, forward + backward took 63 ms keeping them and 77 ms recomputing.
+// (With one gate per step, before passes, states were 8 MiB at most: 127 states of 256 KiB at
+// Q = 16 made the forward pass 2.7x slower, every state going out to memory and back; a pass
+// writes its output state anyway, so keeping it costs memory, not time.)
 //
 // Activations are differentiated from their output (relu, leaky relu: y > 0 iff x > 0; tanh:
 // 1 - y²; sigmoid: y(1 - y)), so the state after an activation is all that is needed.
@@ -17,12 +21,12 @@
 import { ArgumentError, ShapeError, formatShape, optionsObject } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { kernels } from '../backend/engine.js';
-import { BinaryOp, UnaryOp } from '../backend/kernel-codes.js';
 import { isGradEnabled, record } from '../autograd/graph.js';
 import { bytesPerElement, sameDtype } from '../tensor/dtype.js';
 import { kernelsFor } from './kernel-set.js';
 import { operand } from './operand.js';
-import { copyForward } from './movement.js';
+import { planCircuitPasses, writeProgram, PROGRAM_WORDS, type CircuitPass } from './circuit-passes.js';
+import { splitRange } from './parallel-kernels.js';
 
 /** The elementwise activation a circuit applies between its layers. */
 export type CircuitActivation = 'relu' | 'tanh' | 'sigmoid' | 'leakyRelu' | 'identity';
@@ -39,40 +43,74 @@ export interface CircuitSpec {
   /** Local dimension of every site. */
   localDim: number;
   steps: CircuitStep[];
-  /** Bytes the forward pass may keep for the backward pass (default 8 MiB). */
+  /** Bytes the forward pass may keep for the backward pass (default 128 MiB). */
   checkpointBytes?: number;
+  /** Bytes of the blocks a pass works on (default 32 KiB; see circuit-passes.ts). */
+  blockBytes?: number;
 }
 
 export interface CircuitSaved {
   spec: CircuitSpec;
-  /** State before step s, for the checkpointed steps (results, released with the step at the latest). */
+  /** The steps grouped into passes (circuit-passes.ts). */
+  passes: readonly CircuitPass[];
+  /** State before pass p, for the checkpointed passes (results, released with the step at the latest). */
   checkpoints: Map<number, Tensor>;
   segment: number;
   /** Called when the graph is freed: releases the checkpoints at once. */
   release(): void;
 }
 
+const DEFAULT_CHECKPOINT_BYTES = 128 * 2 ** 20;
+
+// Below this many elements times steps a pass runs on the calling thread.
+const SPLIT_WORK = 2 ** 15;
+
 function stateBytes(spec: CircuitSpec, dtype: 'float32' | 'float64'): number {
   return spec.localDim ** spec.sites * bytesPerElement(dtype);
 }
 
-// [A, D, B] view of a gate on sites (q, q+1).
-function gateLayout(spec: CircuitSpec, site: number): [number, number, number] {
-  const d = spec.localDim;
-  return [d ** site, d * d, d ** (spec.sites - site - 2)];
+// The kernels' argument list for a pass's blocks [first, end): geometry and block range.
+function passGeometry(pass: CircuitPass, d: number, first: number, end: number): number[] {
+  return [d * d, pass.rows, pass.width, pass.rowStride, pass.chunks, pass.highStride, first, end - first];
 }
 
-// Runs one step forward into a fresh tensor.
-function stepForward(spec: CircuitSpec, step: CircuitStep, state: Tensor, gates: Tensor): Tensor {
-  if (step.kind === 'activation' && step.activation === 'identity') return copyForward(state);
+// The programs of all passes in the engine's memory while `body` runs; programOf(p) is pass p's.
+function withPrograms<R>(spec: CircuitSpec, passes: readonly CircuitPass[], bytes: number, body: (programOf: (p: number) => number) => R): R {
+  const module = kernels();
+  const offsets: number[] = [];
+  let words = 0;
+  for (const pass of passes) {
+    offsets.push(words);
+    words += pass.steps.length * PROGRAM_WORDS;
+  }
+  const ptr = module.allocator.alloc(Math.max(1, words) * 4, 'circuit program');
+  try {
+    const view = module.i32;
+    passes.forEach((pass, p) => writeProgram(spec, pass, bytes, view, ptr / 4 + offsets[p]!));
+    return body((p) => ptr + offsets[p]! * 4);
+  } finally {
+    module.allocator.free(ptr);
+  }
+}
+
+// Runs one pass forward into a fresh tensor, its blocks split across the threads (an exact split:
+// each block is computed the same way whoever computes it).
+function passForward(spec: CircuitSpec, pass: CircuitPass, program: number, state: Tensor, gates: Tensor): Tensor {
+  const module = kernels();
+  const bytes = bytesPerElement(state.dtype);
   const out = Tensor.empty(state.shape, state.dtype, 'circuit');
-  const k = kernelsFor(state.dtype);
-  if (step.kind === 'gate') {
-    const [A, D, B] = gateLayout(spec, step.site);
-    const gatePtr = gates.ptr + step.gate * D * D * bytesPerElement(state.dtype);
-    k.applyGate(out.ptr, state.ptr, gatePtr, A, D, B, 0);
-  } else {
-    k.unary(UnaryOp[step.activation as Exclude<CircuitActivation, 'identity'>], out.ptr, state.ptr, state.size, step.slope ?? 0, 0);
+  const threads = module.pool.active;
+  const small = state.size * pass.steps.length < SPLIT_WORK;
+  const parts = threads === 1 || pass.blocks < 2 || small ? [[0, pass.blocks] as [number, number]] : splitRange(pass.blocks, threads, 1);
+  const scratchBytes = 2 * pass.rows * pass.width * bytes;
+  const scratch = module.allocator.alloc(parts.length * scratchBytes, 'circuit pass');
+  try {
+    const name = `circuitPass${state.dtype === 'float32' ? 'F32' : 'F64'}`;
+    module.pool.run(parts.map(([first, end], p) => [{
+      name, args: [out.ptr, state.ptr, gates.ptr, program, pass.steps.length, ...passGeometry(pass, spec.localDim, first, end), scratch + p * scratchBytes],
+    }]));
+  } finally {
+    module.allocator.free(scratch);
   }
   return out;
 }
@@ -90,6 +128,9 @@ function validate(spec: CircuitSpec, state: Tensor, gates: Tensor): void {
     throw new ShapeError(`circuit: gates must have shape [count, ${D}, ${D}], got ${formatShape(gates.shape)}`);
   }
   sameDtype('circuit', state.dtype, gates.dtype);
+  for (const [name, value] of [['checkpointBytes', spec.checkpointBytes], ['blockBytes', spec.blockBytes]] as const) {
+    if (value !== undefined && !(typeof value === 'number' && value > 0)) throw new ArgumentError(`circuit: ${name} must be a positive number of bytes, got ${String(value)}`);
+  }
   for (const step of spec.steps) {
     if (step.kind === 'gate') {
       if (!(step.gate >= 0 && step.gate < gates.shape[0]!)) throw new ArgumentError(`circuit: gate index ${step.gate} out of range for ${gates.shape[0]} gates`);
@@ -117,72 +158,89 @@ export function applyCircuit(state: Tensor, gates: Tensor, specIn: CircuitSpec):
   const s0 = operand('circuit', state, 'state');
   const g = operand('circuit', gates, 'gates');
   validate(spec, s0, g);
-  const steps = spec.steps.length;
-  const budget = spec.checkpointBytes ?? 8 * 2 ** 20;
-  const perState = stateBytes(spec, s0.dtype);
-  const segment = steps * perState <= budget ? 1 : Math.max(1, Math.ceil(Math.sqrt(steps)));
+  if (spec.steps.length === 0) return s0;
+  const bytes = bytesPerElement(s0.dtype);
+  const passes = planCircuitPasses(spec, bytes);
+  const budget = spec.checkpointBytes ?? DEFAULT_CHECKPOINT_BYTES;
+  const segment = passes.length * stateBytes(spec, s0.dtype) <= budget ? 1 : Math.max(1, Math.ceil(Math.sqrt(passes.length)));
   // Without recording (noGrad, or nothing requires gradients) no state is kept.
   const recording = isGradEnabled() && (s0.requiresGrad || g.requiresGrad);
   const checkpoints = new Map<number, Tensor>();
-  let current = s0;
-  for (let s = 0; s < steps; s++) {
-    if (recording && s % segment === 0) checkpoints.set(s, current);
-    const next = stepForward(spec, spec.steps[s]!, current, g);
-    if (current !== s0 && !checkpoints.has(s)) current.dispose();
-    current = next;
-  }
-  if (steps === 0) return s0;
+  const current = withPrograms(spec, passes, bytes, (programOf) => {
+    let current = s0;
+    passes.forEach((pass, p) => {
+      if (recording && p % segment === 0) checkpoints.set(p, current);
+      const next = passForward(spec, pass, programOf(p), current, g);
+      if (current !== s0 && !checkpoints.has(p)) current.dispose();
+      current = next;
+    });
+    return current;
+  });
   const release = (): void => {
     for (const t of checkpoints.values()) if (t !== s0) t.dispose();
   };
-  const out = record('circuit', [s0, g], current, { spec, checkpoints, segment, release } satisfies CircuitSaved);
+  const out = record('circuit', [s0, g], current, { spec, passes, checkpoints, segment, release } satisfies CircuitSaved);
   if (out.node === null) release(); // not recorded: nobody will need the checkpoints
   return out;
 }
 
+// The gradients of a pass's gates are summed per part into partials that are added in part order
+// at the end; the parts are ranges of blocks, at most this many, chosen from the sizes alone, so
+// the result is the same for any number of threads.
+const GRADIENT_PARTS = 8;
+
 /** @internal The backward of applyCircuit: [dState, dGates]. */
-export function circuitBackward(gradient: Tensor, state: Tensor, gates: Tensor, output: Tensor, saved: CircuitSaved): [Tensor, Tensor] {
+export function circuitBackward(gradient: Tensor, state: Tensor, gates: Tensor, _output: Tensor, saved: CircuitSaved): [Tensor, Tensor] {
   if (isGradEnabled()) throw new ArgumentError('backward: createGraph (second-order gradients) is not supported through a gate circuit');
-  const { spec, checkpoints, segment } = saved;
+  const { spec, passes, checkpoints, segment } = saved;
   const dtype = state.dtype;
   const bytes = bytesPerElement(dtype);
+  const module = kernels();
   const k = kernelsFor(dtype);
-  const dGates = Tensor.empty(gates.shape, dtype, 'circuit gradient');
-  k.fill(dGates.ptr, 0, dGates.size);
-  const steps = spec.steps.length;
-  const gateScratch = Tensor.empty([gates.shape[1]!, gates.shape[2]!], dtype, 'circuit gradient');
+  const D = spec.localDim ** 2;
+  const partialElements = gates.size;
+  const partials = module.allocator.alloc(GRADIENT_PARTS * partialElements * bytes, 'circuit gradient');
   let g = gradient;
   const owned = new Set<Tensor>();
-  for (let start = Math.floor((steps - 1) / segment) * segment; start >= 0; start -= segment) {
-    const end = Math.min(steps, start + segment);
-    // States before each step of the segment, recomputed from its checkpoint; after the last
-    // step comes the next checkpoint (or the output).
-    const states: Tensor[] = [checkpoints.get(start)!];
-    for (let s = start; s < end - 1; s++) states.push(stepForward(spec, spec.steps[s]!, states[states.length - 1]!, gates));
-    const after = end === steps ? output : checkpoints.get(end)!;
-    for (let s = end - 1; s >= start; s--) {
-      const step = spec.steps[s]!;
-      const input = states[s - start]!;
-      const dInput = Tensor.empty(input.shape, dtype, 'circuit gradient');
-      if (step.kind === 'gate') {
-        const [A, D, B] = gateLayout(spec, step.site);
-        const offset = step.gate * D * D * bytes;
-        // A gate may appear more than once: its gradient accumulates.
-        k.gateBackward(dInput.ptr, gateScratch.ptr, g.ptr, input.ptr, gates.ptr + offset, A, D, B);
-        k.axpy(D * D, 1, gateScratch.ptr, dGates.ptr + offset);
-      } else {
-        const y = s === end - 1 ? after : states[s - start + 1]!;
-        const op = step.activation === 'relu' ? BinaryOp.reluBackward : step.activation === 'leakyRelu' ? BinaryOp.leakyReluBackward
-          : step.activation === 'tanh' ? BinaryOp.tanhBackward : step.activation === 'sigmoid' ? BinaryOp.sigmoidBackward : -1;
-        if (op < 0) kernels().u8.copyWithin(dInput.ptr, g.ptr, g.ptr + g.size * bytes);
-        else k.binary(op, dInput.ptr, g.ptr, y.ptr, 1, kernels().descriptor([g.size], [1], [1]), step.slope ?? 0);
+  try {
+    k.fill(partials, 0, GRADIENT_PARTS * partialElements);
+    withPrograms(spec, passes, bytes, (programOf) => {
+      for (let start = Math.floor((passes.length - 1) / segment) * segment; start >= 0; start -= segment) {
+        const end = Math.min(passes.length, start + segment);
+        // States before each pass of the segment, recomputed from its checkpoint.
+        const states: Tensor[] = [checkpoints.get(start)!];
+        for (let p = start; p < end - 1; p++) states.push(passForward(spec, passes[p]!, programOf(p), states[states.length - 1]!, gates));
+        for (let p = end - 1; p >= start; p--) {
+          const pass = passes[p]!;
+          const dInput = Tensor.empty(state.shape, dtype, 'circuit gradient');
+          const parts = splitRange(pass.blocks, Math.min(GRADIENT_PARTS, pass.blocks), 1);
+          const scratchBytes = ((pass.steps.length + 3) * pass.rows * pass.width + D * D) * bytes;
+          const scratch = module.allocator.alloc(parts.length * scratchBytes, 'circuit gradient');
+          try {
+            const name = `circuitPassBackward${dtype === 'float32' ? 'F32' : 'F64'}`;
+            module.pool.run(parts.map(([first, last], part) => [{
+              name,
+              args: [dInput.ptr, partials + part * partialElements * bytes, g.ptr, states[p - start]!.ptr, gates.ptr, programOf(p), pass.steps.length,
+                ...passGeometry(pass, spec.localDim, first, last), scratch + part * scratchBytes],
+            }]));
+          } finally {
+            module.allocator.free(scratch);
+          }
+          if (owned.has(g)) g.dispose();
+          g = dInput;
+          owned.add(g);
+        }
+        for (let i = 1; i < states.length; i++) states[i]!.dispose();
       }
-      if (owned.has(g)) g.dispose();
-      g = dInput;
-      owned.add(g);
-    }
-    for (let i = 1; i < states.length; i++) states[i]!.dispose();
+    });
+    const dGates = Tensor.empty(gates.shape, dtype, 'circuit gradient');
+    k.fill(dGates.ptr, 0, dGates.size);
+    for (let part = 0; part < GRADIENT_PARTS; part++) k.axpy(partialElements, 1, partials + part * partialElements * bytes, dGates.ptr);
+    return [g, dGates];
+  } catch (error) {
+    if (owned.has(g)) g.dispose();
+    throw error;
+  } finally {
+    module.allocator.free(partials);
   }
-  gateScratch.dispose();
-  return [g, dGates];
 }

@@ -2,17 +2,12 @@
 //
 // Each wrapper takes the kernel's own arguments, and when the call is large enough to repay a
 // dispatch (a few microseconds with the workers awake) cuts it into parts that write disjoint
-// memory, which the thread pool runs. Two kinds of split:
-//
-// - Exact splits, where every output element is computed by the same arithmetic in the same
-//   order whatever the cut: elementwise ops and optimizer steps (ranges of elements), GEMM (ranges
-//   of rows or columns of C: each entry is still one dot product over k in KC slices), pooling
-//   (ranges of planes), reductions along an axis (ranges of outer rows), a gate's output (ranges
-//   of a), broadcasting binary ops and strided copies (ranges of the first axis). These use one
-//   part per thread.
-// - Splits of a summation: a gate's gradient sums over every a; its parts sum ranges of a into
-//   their own partials, added in part order afterwards. The number of parts is chosen from the
-//   sizes alone (never from the thread count), so the result is the same for any thread count.
+// memory, which the thread pool runs. Every split is exact: each output element is computed by
+// the same arithmetic in the same order whatever the cut: elementwise ops and optimizer steps
+// (ranges of elements), GEMM (ranges of rows or columns of C: each entry is still one dot product
+// over k in KC slices), pooling (ranges of planes), reductions along an axis (ranges of outer
+// rows), broadcasting binary ops and strided copies (ranges of the first axis). One part per
+// thread. (Gate circuits split their passes' blocks themselves, src/ops/circuit.ts.)
 //
 // Consequently results are bitwise equal with 1, 2 or any number of threads.
 
@@ -23,12 +18,9 @@ import type { DtypeKernels, DtypeSuffix } from '../backend/kernel-exports.js';
 // Work below these sizes stays on the calling thread.
 const GEMM_SPLIT_FLOPS = 2 ** 19;
 const ELEMENTWISE_SPLIT = 2 ** 15;
-const GATE_SPLIT = 2 ** 13;
 const POOL_SPLIT = 2 ** 14;
 // Element offsets of parts are multiples of this (64 bytes or more: whole cache lines).
 const ALIGN_ELEMENTS = 16;
-// Parts of a gate gradient's summation over a (see above).
-const GATE_GRADIENT_PARTS = 4;
 // Column ranges start at multiples of COLUMN_ALIGN, a multiple of every micro-kernel width (12 or
 // 8 float32 columns, 6 or 4 float64) and of 16, so only the last part has a partial tile. (Two
 // column parts per thread, for balance, measured slower on VGG-16: each part packs op(A) again.)
@@ -242,48 +234,6 @@ export function parallelKernels(base: DtypeKernels, module: KernelModule, suffix
     }]));
   };
 
-  const applyGate: DtypeKernels['applyGate'] = (out, state, gate, A, D, B, transposed) => {
-    const threads = threadsNow();
-    if (threads === 1 || A < 2 || A * D * B < GATE_SPLIT) {
-      base.applyGate(out, state, gate, A, D, B, transposed);
-      return;
-    }
-    const row = D * B * bytes;
-    run(splitRange(A, threads, 1).map(([start, end]) => [{
-      name: name('applyGate'), args: [out + start * row, state + start * row, gate, end - start, D, B, transposed],
-    }]));
-  };
-
-  // dGate (and dState, when given) from parts over ranges of a, their dGate partials added in order.
-  function gateSum(dState: number, dGate: number, gOut: number, state: number, gate: number, A: number, D: number, B: number): void {
-    const row = D * B * bytes;
-    const ranges = splitRange(A, GATE_GRADIENT_PARTS, 1);
-    const partials = module.allocator.alloc(ranges.length * D * D * bytes, 'gate gradient');
-    try {
-      run(ranges.map(([start, end], p) => {
-        const partial = partials + p * D * D * bytes;
-        const at = start * row;
-        return [dState === 0
-          ? { name: name('gateGradient'), args: [partial, gOut + at, state + at, end - start, D, B] }
-          : { name: name('gateBackward'), args: [dState + at, partial, gOut + at, state + at, gate, end - start, D, B] }];
-      }));
-      base.fill(dGate, 0, D * D);
-      for (let p = 0; p < ranges.length; p++) base.axpy(D * D, 1, partials + p * D * D * bytes, dGate);
-    } finally {
-      module.allocator.free(partials);
-    }
-  }
-
-  const gateGradient: DtypeKernels['gateGradient'] = (dGate, gOut, state, A, D, B) => {
-    if (A < GATE_GRADIENT_PARTS || A * D * B < GATE_SPLIT) base.gateGradient(dGate, gOut, state, A, D, B);
-    else gateSum(0, dGate, gOut, state, 0, A, D, B);
-  };
-
-  const gateBackward: DtypeKernels['gateBackward'] = (dState, dGate, gOut, state, gate, A, D, B) => {
-    if (A < GATE_GRADIENT_PARTS || A * D * B < GATE_SPLIT) base.gateBackward(dState, dGate, gOut, state, gate, A, D, B);
-    else gateSum(dState, dGate, gOut, state, gate, A, D, B);
-  };
-
   return {
     ...base,
     gemm,
@@ -298,9 +248,6 @@ export function parallelKernels(base: DtypeKernels, module: KernelModule, suffix
     adamStep: elementwise('adamStep', 4, [0, 1, 2, 3]),
     sumAxis: alongAxis('sumAxis'),
     maxAxis: alongAxis('maxAxis'),
-    applyGate,
-    gateGradient,
-    gateBackward,
     maxPool2d: planes('maxPool2d', [[0, 'output', 'value'], [1, 'output', 'index'], [2, 'input', 'value']]),
     maxPool2dBackward: planes('maxPool2dBackward', [[0, 'input', 'value'], [1, 'output', 'value'], [2, 'output', 'index']]),
     avgPool2d: planes('avgPool2d', [[0, 'output', 'value'], [1, 'input', 'value']]),

@@ -189,23 +189,6 @@ describe('split kernels give bitwise the same results with 1, 2 and 3 threads', 
       expect(h.readInts(arg, NC * OH * OW)).toEqual(h.readInts(expectedArg, NC * OH * OW));
       h.free(x, dy, out, arg, dx, expected, expectedArg);
     });
-
-    it.each([[4096, 4, 4], [16384, 4, 1], [16384, 4, 2], [1024, 4, 17], [1, 4, 16384], [3, 4, 8192], [2048, 9, 3]])(
-      `gate kernels (${dtype}) at A=%i D=%i B=%i: the gradient's partial sums do not depend on the thread count`, (A, D, B) => {
-        const n = A * D * B;
-        const state = h.random_(dtype, n), gate = h.random_(dtype, D * D), gOut = h.random_(dtype, n);
-        const out = h.alloc(dtype, n), dGate = h.alloc(dtype, D * D);
-        // A gate on the first sites (A = 1) runs whole; a gradient splits from A = 4 on.
-        expectSame(acrossThreadCounts(dtype, [[out, n]], (k, [o]) => k.applyGate(o!, state, gate, A, D, B, 1), A > 1), 'applyGate');
-        expectSame(acrossThreadCounts(dtype, [[dGate, D * D]], (k, [d]) => k.gateGradient(d!, gOut, state, A, D, B), A >= 4), 'gateGradient');
-        const both = acrossThreadCounts(dtype, [[out, n], [dGate, D * D]], (k, [o, d]) => k.gateBackward(o!, d!, gOut, state, gate, A, D, B), A >= 4);
-        expectSame(both, 'gateBackward');
-        const expected = h.alloc(dtype, D * D);
-        h.ref[`gateGradient${h.suffix(dtype)}`](expected, gOut, state, A, D, B);
-        const tolerance = dtype === 'float32' ? 1e-5 : 1e-12;
-        expectClose(both[0]![1]!, h.read(dtype, expected, D * D), tolerance, tolerance * Math.sqrt(A * B), 'dGate vs reference');
-        h.free(state, gate, gOut, out, dGate, expected);
-      });
   }
 
   it('workers run parts of split tasks (not only the calling thread)', () => {

@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { elementIndex } from '../../src/backend/kernel-module.js';
 import { BinaryOp, UnaryOp } from '../../src/backend/kernel-codes.js';
 import { BUILDS, DTYPES, Harness, seededRandom, type Dtype } from '../helpers/kernel-harness.js';
+import { PROGRAM_WORDS, writeProgram, type CircuitPass } from '../../src/ops/circuit-passes.js';
+import type { CircuitStep } from '../../src/ops/circuit.js';
 
 const TWO_GIB = 2 ** 31;
 const FOUR_GIB = 2 ** 32;
@@ -45,7 +47,31 @@ function cases(h: Harness, dtype: Dtype): KernelCase[] {
       run: ([dS, dG, gOut, s, g]) => k[`gateBackward${S}`](dS!, dG!, gOut!, s!, g!, A, 4, B),
     },
   ];
+  // A pass of a gate, a relu and a gate on the gathered window [0, 2] of 8 sites (4 columns per
+  // row, 8 blocks) and on the contiguous window [2, 7] (4 blocks), forward and backward.
+  const pass = (lo: number, hi: number, W: number): KernelCase[] => {
+    const sites = 8, n = 2 ** sites;
+    const steps: CircuitStep[] = [{ kind: 'gate', gate: 0, site: lo }, { kind: 'activation', activation: 'relu' }, { kind: 'gate', gate: 1, site: lo + 1 }];
+    const rowStride = 2 ** (sites - hi - 1);
+    const geometry: CircuitPass = {
+      steps: [0, 1, 2], lo, hi, rows: 2 ** (hi - lo + 1), width: W, rowStride, chunks: rowStride / W, highStride: 2 ** (sites - lo), blocks: 2 ** lo * (rowStride / W),
+    };
+    const words = new Int32Array(steps.length * PROGRAM_WORDS);
+    writeProgram({ sites, localDim: 2, steps }, geometry, h.bytes(dtype), words, 0);
+    const program: Block = { elements: words.length, int: true, values: words };
+    const args = [4, geometry.rows, W, rowStride, geometry.chunks, geometry.highStride, 0, geometry.blocks] as const;
+    const block = geometry.rows * W;
+    return [
+      { name: `circuitPass [${lo}, ${hi}]`, blocks: [f(n), f(n), f(32), program, f(2 * block)], run: ([out, x, g, p, s]) => k[`circuitPass${S}`](out!, x!, g!, p!, 3, ...args, s!) },
+      {
+        name: `circuitPassBackward [${lo}, ${hi}]`,
+        blocks: [f(n), zeros(32), f(n), f(n), f(32), program, f(6 * block + 16)],
+        run: ([dX, dG, gOut, x, g, p, s]) => k[`circuitPassBackward${S}`](dX!, dG!, gOut!, x!, g!, p!, 3, ...args, s!),
+      },
+    ];
+  };
   const list: KernelCase[] = [
+    ...pass(0, 2, 4), ...pass(2, 7, 1),
     { name: 'unary exp', blocks: [f(268), f(268)], run: ([x, out]) => k[`unary${S}`](UnaryOp.exp, out!, x!, 268, 0, 0) },
     { name: 'binaryScalar 2 - a', blocks: [f(268), f(268)], run: ([a, out]) => k[`binaryScalar${S}`](BinaryOp.sub, out!, a!, 268, 2, 1, 0) },
     {

@@ -7,7 +7,7 @@ import { BinaryOp } from '../../src/backend/kernel-codes.js';
 import type { DtypeMemory } from './memory.js';
 import { forEachIndex, readDescriptor } from './strided-walk.js';
 
-function binaryScalarOp(op: number, a: number, b: number, param: number): number {
+export function binaryScalarOp(op: number, a: number, b: number, param: number): number {
   switch (op) {
     case BinaryOp.add: return a + b;
     case BinaryOp.sub: return a - b;

@@ -8,6 +8,7 @@ import { DTYPE_KERNEL_NAMES, type DtypeKernels, type KernelExports } from '../..
 import { axpyReferences } from './axpy.js';
 import { binaryReferences } from './binary.js';
 import { convReferences } from './conv.js';
+import { circuitPassReferences } from './circuit-pass.js';
 import { castReferences, copyReferences } from './copy.js';
 import { gateReferences } from './gate.js';
 import { gemmReferences } from './gemm.js';
@@ -27,7 +28,7 @@ export type ReferenceKernels = Omit<KernelExports, 'memory' | 'heapBase' | 'gemm
 /** One reference factory per kernel family: a family without a twin does not compile. */
 const FACTORIES: { [K in keyof DtypeKernels]: (memory: DtypeMemory) => DtypeKernels[K] } = {
   ...gemmReferences, ...unaryReferences, ...binaryReferences, ...axpyReferences, ...copyReferences,
-  ...reduceReferences, ...indexingReferences, ...selectReferences, ...gateReferences, ...convReferences,
+  ...reduceReferences, ...indexingReferences, ...selectReferences, ...gateReferences, ...circuitPassReferences, ...convReferences,
   ...poolReferences, ...optimReferences,
 };
 

@@ -10,7 +10,7 @@ function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
-function unaryScalar(op: number, x: number, param: number, param2: number): number {
+export function unaryScalar(op: number, x: number, param: number, param2: number): number {
   switch (op) {
     case UnaryOp.neg: return -x;
     case UnaryOp.abs: return Math.abs(x);

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import {
   AdtnWeight, adtnParameterCount, memoryStats, applyCircuit, brickWall, einsum, gradcheck, noGrad, planAdtn, randn, sitesFor, tensor, type CircuitSpec, type Tensor,
 } from '../../src/index.js';
+import { planCircuitPasses } from '../../src/ops/circuit-passes.js';
+import { kernels } from '../../src/backend/engine.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
@@ -107,11 +109,15 @@ describe('ADTN plan and weight', () => {
   });
 
   describe.each(['float32', 'float64'] as const)('fused circuit against the generic einsum path (%s)', (dtype) => {
-    const cases: [number, number, 'relu' | 'tanh' | 'identity' | 'sigmoid' | 'leakyRelu', number][] = [
-      [5, 2, 'relu', 2], [6, 3, 'tanh', 2], [4, 1, 'identity', 2], [7, 2, 'sigmoid', 2], [5, 2, 'leakyRelu', 2], [3, 2, 'relu', 3],
+    // The last column: bytes of a pass's blocks. Small blocks split the state into several windows
+    // of sites, with gathered blocks (rows of a few columns) below the last one.
+    const cases: [number, number, 'relu' | 'tanh' | 'identity' | 'sigmoid' | 'leakyRelu', number, number | undefined][] = [
+      [5, 2, 'relu', 2, undefined], [6, 3, 'tanh', 2, undefined], [4, 1, 'identity', 2, undefined], [7, 2, 'sigmoid', 2, undefined],
+      [5, 2, 'leakyRelu', 2, undefined], [3, 2, 'relu', 3, undefined],
+      [9, 2, 'relu', 2, 64], [10, 3, 'leakyRelu', 2, 256], [8, 2, 'tanh', 2, 32], [7, 2, 'sigmoid', 2, 128], [6, 2, 'relu', 3, 128], [12, 2, 'identity', 2, 1024],
     ];
-    it.each(cases)('Q=%i, M=%i, %s, local dimension %i', (Q, M, activation, d) => {
-      const spec: CircuitSpec = { sites: Q, localDim: d, steps: brickWall(Q, M, activation, 0.1) };
+    it.each(cases)('Q=%i, M=%i, %s, local dimension %i, blocks of %s bytes', (Q, M, activation, d, blockBytes) => {
+      const spec: CircuitSpec = { sites: Q, localDim: d, steps: brickWall(Q, M, activation, 0.1), ...(blockBytes === undefined ? {} : { blockBytes }) };
       const gates = randn([M * (Q - 1), d * d, d * d], { dtype, seed: Q * 10 + M, std: 0.6 });
       const state = randn([d ** Q], { dtype, seed: 99 });
       const fused = applyCircuit(state, gates, spec).toArray();
@@ -127,6 +133,67 @@ describe('ADTN plan and weight', () => {
     const state = randn([16], { dtype: 'float64', seed: 6, requiresGrad: true });
     const result = gradcheck((s, g) => applyCircuit(s, g, spec), [state, gates]);
     expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+  });
+
+  it.each(['relu', 'tanh', 'leakyRelu'] as const)('passes gradcheck in float64 over several windows with gathered blocks (Q=8, M=2, %s)', (activation) => {
+    const spec: CircuitSpec = { sites: 8, localDim: 2, steps: brickWall(8, 2, activation, 0.2), blockBytes: 64 };
+    expect(planCircuitPasses(spec, 8).some((pass) => pass.width < pass.rowStride), 'some pass gathers its blocks').toBe(true);
+    const gates = randn([14, 4, 4], { dtype: 'float64', seed: 15, std: 0.6, requiresGrad: true });
+    const state = randn([256], { dtype: 'float64', seed: 16, requiresGrad: true });
+    const result = gradcheck((s, g) => applyCircuit(s, g, spec), [state, gates]);
+    expect(result.ok, JSON.stringify(result.worst)).toBe(true);
+  });
+
+  it('plans passes that run every step once, in an order that respects every shared site', () => {
+    for (const [Q, M, blockBytes] of [[20, 8, undefined], [24, 2, undefined], [16, 3, 256], [9, 4, 32], [5, 2, undefined]] as const) {
+      const spec: CircuitSpec = { sites: Q, localDim: 2, steps: brickWall(Q, M, 'relu', 0), ...(blockBytes === undefined ? {} : { blockBytes }) };
+      const passes = planCircuitPasses(spec, 4);
+      const order = passes.flatMap((pass) => pass.steps);
+      expect([...order].sort((a, b) => a - b)).toEqual(spec.steps.map((_, i) => i));
+      // Two steps that touch a common site run in the spec's order.
+      const position = new Map(order.map((s, i) => [s, i]));
+      const touches = (s: number) => { const step = spec.steps[s]!; return step.kind === 'gate' ? [step.site, step.site + 1] : null; };
+      for (let a = 0; a < spec.steps.length; a++) {
+        for (let b = a + 1; b < spec.steps.length; b++) {
+          const ta = touches(a), tb = touches(b);
+          if (ta === null || tb === null || ta.some((site) => tb.includes(site))) expect(position.get(a)!, `steps ${a} and ${b}`).toBeLessThan(position.get(b)!);
+        }
+      }
+      // Each pass's gates lie in its window, and its blocks tile the state.
+      for (const pass of passes) {
+        for (const s of pass.steps) {
+          const step = spec.steps[s]!;
+          if (step.kind === 'gate') expect(step.site >= pass.lo && step.site + 1 <= pass.hi).toBe(true);
+        }
+        expect(pass.blocks * pass.rows * pass.width).toBe(2 ** Q);
+      }
+      // Far fewer passes than gates; FC-2's fc1 circuit (Q = 20) makes two per layer and one more.
+      if (blockBytes === undefined && Q >= 20) expect(passes.length).toBeLessThanOrEqual((M * (Q - 1)) / 4);
+      if (Q === 20) expect(passes).toHaveLength(2 * M + 1);
+    }
+  });
+
+  it('splits a pass over the threads with bitwise the same results and gradients as one thread', () => {
+    const spec: CircuitSpec = { sites: 15, localDim: 2, steps: brickWall(15, 2, 'relu', 0) };
+    const pool = kernels().pool;
+    const run = (threads: number) => {
+      pool.active = threads;
+      const partsBefore = pool.counters.parts;
+      const gates = randn([28, 4, 4], { seed: 21, std: 0.5, requiresGrad: true });
+      const state = randn([2 ** 15], { seed: 22, requiresGrad: true });
+      const out = applyCircuit(state, gates, spec);
+      out.square().sum().backward();
+      const result = [out, gates.grad!, state.grad!].map((t) => Array.from(t.toArray() as Float32Array));
+      return { result, split: pool.counters.parts > partsBefore };
+    };
+    try {
+      const one = run(1);
+      const all = run(pool.threads);
+      if (pool.threads > 1) expect(all.split, 'the passes were split').toBe(true);
+      expect(all.result).toEqual(one.result);
+    } finally {
+      pool.active = pool.threads;
+    }
   });
 
   it('gives the same gradients when the backward pass recomputes from checkpoints', () => {
