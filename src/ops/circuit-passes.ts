@@ -57,7 +57,8 @@ function digitsBelow(limit: number, base: number): number {
 }
 
 // A state of at most this many blocks is one window: splitting it would add passes of a gate or
-// two over the few sites left above the last window (measured at Q = 14: 33 passes instead of 1).
+// two over the few sites left above the last window (Q = 14, M = 16: 33 passes instead of 18). Such
+// a state (up to 128 KiB in float32) is one block, so its passes run on one thread.
 const SINGLE_WINDOW_BLOCKS = 4;
 
 function windowsFor(sites: number, d: number, blockElements: number): Window[] {
@@ -112,7 +113,7 @@ function takeable(steps: readonly CircuitStep[], remaining: readonly number[], w
  * order equivalent to the spec's.
  *
  * @example
- * planCircuitPasses({ sites: 20, localDim: 2, steps: brickWall(20, 2, 'relu', 0) }, 4).length;   // 4
+ * planCircuitPasses({ sites: 20, localDim: 2, steps: brickWall(20, 2, 'relu', 0) }, 4).length;   // 5
  */
 export function planCircuitPasses(spec: CircuitSpec, bytes: number): CircuitPass[] {
   const { sites, localDim: d } = spec;
@@ -147,6 +148,8 @@ export function planCircuitPasses(spec: CircuitSpec, bytes: number): CircuitPass
  * Int32Array over 8-byte-aligned memory) at word `at`.
  */
 export function writeProgram(spec: CircuitSpec, pass: CircuitPass, bytes: number, words: Int32Array, at: number): void {
+  // The slope is a float64 in words 4-5 of a step: the program must start on an 8-byte boundary.
+  if ((words.byteOffset / 4 + at) % 2 !== 0) throw new RangeError('writeProgram: the program must start on an 8-byte boundary');
   const d = spec.localDim;
   const D = d * d;
   const doubles = new Float64Array(words.buffer, words.byteOffset, Math.floor(words.length / 2));

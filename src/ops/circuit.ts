@@ -121,11 +121,16 @@ function passForward(spec: CircuitSpec, pass: CircuitPass, program: number, stat
   const small = state.size * pass.steps.length < SPLIT_WORK;
   const parts = threads === 1 || pass.blocks < 2 || small ? [[0, pass.blocks] as [number, number]] : splitRange(pass.blocks, threads, 1);
   const name = `circuitPass${state.dtype === 'float32' ? 'F32' : 'F64'}`;
-  partScratch(parts.length, 2 * pass.rows * pass.width * bytes, 'circuit pass', (scratch) => {
-    module.pool.run(parts.map(([first, end], p) => [{
-      name, args: [out.ptr, state.ptr, gates.ptr, program, pass.steps.length, ...passGeometry(pass, spec.localDim, first, end), scratch(p)],
-    }]));
-  });
+  try {
+    partScratch(parts.length, 2 * pass.rows * pass.width * bytes, 'circuit pass', (scratch) => {
+      module.pool.run(parts.map(([first, end], p) => [{
+        name, args: [out.ptr, state.ptr, gates.ptr, program, pass.steps.length, ...passGeometry(pass, spec.localDim, first, end), scratch(p)],
+      }]));
+    });
+  } catch (error) {
+    out.dispose();
+    throw error;
+  }
   return out;
 }
 
@@ -180,19 +185,26 @@ export function applyCircuit(state: Tensor, gates: Tensor, specIn: CircuitSpec):
   // Without recording (noGrad, or nothing requires gradients) no state is kept.
   const recording = isGradEnabled() && (s0.requiresGrad || g.requiresGrad);
   const checkpoints = new Map<number, Tensor>();
-  const current = withPrograms(spec, passes, bytes, (programOf) => {
-    let current = s0;
-    passes.forEach((pass, p) => {
-      if (recording && p % segment === 0) checkpoints.set(p, current);
-      const next = passForward(spec, pass, programOf(p), current, g);
-      if (current !== s0 && !checkpoints.has(p)) current.dispose();
-      current = next;
-    });
-    return current;
-  });
   const release = (): void => {
     for (const t of checkpoints.values()) if (t !== s0) t.dispose();
   };
+  const current = withPrograms(spec, passes, bytes, (programOf) => {
+    let current = s0;
+    try {
+      passes.forEach((pass, p) => {
+        if (recording && p % segment === 0) checkpoints.set(p, current);
+        const next = passForward(spec, pass, programOf(p), current, g);
+        if (current !== s0 && !checkpoints.has(p)) current.dispose();
+        current = next;
+      });
+    } catch (error) {
+      // A pass that failed (out of memory, a trap) leaves no state behind.
+      if (current !== s0 && ![...checkpoints.values()].includes(current)) current.dispose();
+      release();
+      throw error;
+    }
+    return current;
+  });
   const out = record('circuit', [s0, g], current, { spec, passes, checkpoints, segment, release } satisfies CircuitSaved);
   if (out.node === null) release(); // not recorded: nobody will need the checkpoints
   return out;
@@ -213,8 +225,34 @@ export function circuitBackward(gradient: Tensor, state: Tensor, gates: Tensor, 
   const k = kernelsFor(dtype);
   const D = spec.localDim ** 2;
   const partialElements = gates.size;
+  const name = `circuitPassBackward${dtype === 'float32' ? 'F32' : 'F64'}`;
+  // The gradient of the state after the pass at hand (the incoming one, then our own results).
   let g = gradient;
-  const owned = new Set<Tensor>();
+
+  // Pass p backward: g becomes the gradient of its input; its gates' gradients go into the partial sums.
+  const passBackward = (p: number, input: Tensor, program: number, partial: (part: number) => number): void => {
+    const pass = passes[p]!;
+    const dInput = Tensor.empty(state.shape, dtype, 'circuit gradient');
+    try {
+      // The summation's parts (fixed by the sizes) run in contiguous groups, one per thread, so
+      // each thread keeps the blocks it had in the forward pass; a group's parts share its scratch.
+      const parts = splitRange(pass.blocks, Math.min(GRADIENT_PARTS, pass.blocks), 1);
+      const groups = splitRange(parts.length, Math.min(module.pool.active, parts.length), 1);
+      partScratch(groups.length, ((pass.steps.length + 3) * pass.rows * pass.width + D * D) * bytes, 'circuit gradient', (scratch) => {
+        module.pool.run(groups.map(([from, to], group) => parts.slice(from, to).map(([first, last], i) => ({
+          name,
+          args: [dInput.ptr, partial(from + i), g.ptr, input.ptr, gates.ptr, program, pass.steps.length,
+            ...passGeometry(pass, spec.localDim, first, last), scratch(group)],
+        }))));
+      });
+    } catch (error) {
+      dInput.dispose();
+      throw error;
+    }
+    if (g !== gradient) g.dispose();
+    g = dInput;
+  };
+
   try {
     // Each part's gate gradients in a region of its own (see partScratch).
     const dGates = partScratch(GRADIENT_PARTS, partialElements * bytes, 'circuit gradient', (partial) => {
@@ -224,27 +262,12 @@ export function circuitBackward(gradient: Tensor, state: Tensor, gates: Tensor, 
           const end = Math.min(passes.length, start + segment);
           // States before each pass of the segment, recomputed from its checkpoint.
           const states: Tensor[] = [checkpoints.get(start)!];
-          for (let p = start; p < end - 1; p++) states.push(passForward(spec, passes[p]!, programOf(p), states[states.length - 1]!, gates));
-          for (let p = end - 1; p >= start; p--) {
-            const pass = passes[p]!;
-            const dInput = Tensor.empty(state.shape, dtype, 'circuit gradient');
-            // The summation's parts (fixed by the sizes), run in contiguous groups, one per thread,
-            // so each thread keeps the blocks it had in the forward pass; a group's parts share its scratch.
-            const parts = splitRange(pass.blocks, Math.min(GRADIENT_PARTS, pass.blocks), 1);
-            const groups = splitRange(parts.length, Math.min(module.pool.active, parts.length), 1);
-            const name = `circuitPassBackward${dtype === 'float32' ? 'F32' : 'F64'}`;
-            partScratch(groups.length, ((pass.steps.length + 3) * pass.rows * pass.width + D * D) * bytes, 'circuit gradient', (scratch) => {
-              module.pool.run(groups.map(([from, to], group) => parts.slice(from, to).map(([first, last], i) => ({
-                name,
-                args: [dInput.ptr, partial(from + i), g.ptr, states[p - start]!.ptr, gates.ptr, programOf(p), pass.steps.length,
-                  ...passGeometry(pass, spec.localDim, first, last), scratch(group)],
-              }))));
-            });
-            if (owned.has(g)) g.dispose();
-            g = dInput;
-            owned.add(g);
+          try {
+            for (let p = start; p < end - 1; p++) states.push(passForward(spec, passes[p]!, programOf(p), states[states.length - 1]!, gates));
+            for (let p = end - 1; p >= start; p--) passBackward(p, states[p - start]!, programOf(p), partial);
+          } finally {
+            for (let i = 1; i < states.length; i++) states[i]!.dispose();
           }
-          for (let i = 1; i < states.length; i++) states[i]!.dispose();
         }
       });
       const sum = Tensor.empty(gates.shape, dtype, 'circuit gradient');
@@ -254,7 +277,7 @@ export function circuitBackward(gradient: Tensor, state: Tensor, gates: Tensor, 
     });
     return [g, dGates];
   } catch (error) {
-    if (owned.has(g)) g.dispose();
+    if (g !== gradient) g.dispose();
     throw error;
   }
 }

@@ -36,14 +36,15 @@ const act = (activation: 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid' | 'identity',
 const CASES: PassCase[] = [
   { label: 'contiguous, whole state, Q=5', d: 2, sites: 5, lo: 0, hi: 4, W: 1, steps: [gate(0, 0), gate(2, 1), act('relu'), gate(1, 2), gate(3, 3)] },
   { label: 'contiguous, high sites apart, Q=7', d: 2, sites: 7, lo: 3, hi: 6, W: 1, steps: [gate(3, 0), gate(5, 1), gate(4, 2), act('tanh'), gate(3, 0)] },
-  { label: 'gathered, W=16, Q=8', d: 2, sites: 8, lo: 0, hi: 3, W: 16, steps: [gate(0, 0), gate(2, 1), gate(1, 2), act('leakyRelu', 0.1), gate(0, 3)] },
+  { label: 'gathered, W=8 of 16, Q=8', d: 2, sites: 8, lo: 0, hi: 3, W: 8, steps: [gate(0, 0), gate(2, 1), gate(1, 2), act('leakyRelu', 0.1), gate(0, 3)] },
+  { label: 'gathered, W=16 of 64, Q=10, an activation first', d: 2, sites: 10, lo: 0, hi: 3, W: 16, steps: [act('relu'), gate(0, 0), gate(2, 1), gate(1, 2)] },
   { label: 'gathered, W=4, middle window, Q=9', d: 2, sites: 9, lo: 2, hi: 5, W: 4, steps: [gate(2, 0), gate(4, 1), act('sigmoid'), gate(3, 2)] },
   { label: 'gathered, W=2, Q=6', d: 2, sites: 6, lo: 1, hi: 3, W: 2, steps: [gate(1, 0), gate(2, 1), act('identity')] },
   { label: 'gathered, W=1, Q=5', d: 2, sites: 5, lo: 0, hi: 2, W: 1, steps: [gate(0, 0), act('relu'), gate(1, 1)] },
   { label: 'one gate, gathered, W=8, Q=7', d: 2, sites: 7, lo: 0, hi: 1, W: 8, steps: [gate(0, 0)] },
   { label: 'an activation only, contiguous', d: 2, sites: 4, lo: 1, hi: 3, W: 1, steps: [act('tanh')] },
   { label: 'd=3, contiguous, Q=4', d: 3, sites: 4, lo: 1, hi: 3, W: 1, steps: [gate(1, 0), gate(2, 1), act('relu'), gate(1, 2)] },
-  { label: 'd=3, gathered, W=3, Q=4', d: 3, sites: 4, lo: 0, hi: 2, W: 3, steps: [gate(0, 0), gate(1, 1)] },
+  { label: 'd=3, gathered, W=3 of 9, Q=5', d: 3, sites: 5, lo: 0, hi: 2, W: 3, steps: [gate(0, 0), gate(1, 1), act('tanh')] },
 ];
 
 describe.each(BUILDS)('circuit pass kernels (%s build)', (build) => {
@@ -56,6 +57,8 @@ describe.each(BUILDS)('circuit pass kernels (%s build)', (build) => {
 
     it.each(CASES)('$label: forward and backward match the reference on a range of blocks, and leave the others alone', (c) => {
       const pass = passOf(c);
+      // A case named "gathered" really gathers (rows apart), the others are contiguous.
+      expect(pass.width < pass.rowStride, 'gathered').toBe(c.label.includes('gathered'));
       const spec: CircuitSpec = { sites: c.sites, localDim: c.d, steps: c.steps };
       const D = c.d * c.d;
       const n = c.d ** c.sites;
@@ -98,8 +101,9 @@ describe.each(BUILDS)('circuit pass kernels (%s build)', (build) => {
     });
   });
 
-  it('a pass equals its steps run one gate at a time over the whole state, bit for bit (float32)', () => {
+  it('a gathered pass equals its steps run one gate at a time over the whole state, bit for bit (float32)', () => {
     const c = CASES[2]!;
+    expect(c.label).toMatch(/gathered/);
     const pass = passOf(c);
     const spec: CircuitSpec = { sites: c.sites, localDim: 2, steps: c.steps };
     const n = 2 ** c.sites;

@@ -173,23 +173,30 @@ describe('ADTN plan and weight', () => {
     }
   });
 
-  it('splits a pass over the threads with bitwise the same results and gradients as one thread', () => {
-    const spec: CircuitSpec = { sites: 15, localDim: 2, steps: brickWall(15, 2, 'relu', 0) };
+  it('splits a pass over the threads with bitwise the same results and gradients as one thread', async () => {
+    const spec: CircuitSpec = { sites: 16, localDim: 2, steps: brickWall(16, 2, 'relu', 0) };
+    expect(planCircuitPasses(spec, 4).every((pass) => pass.blocks > 1), 'every pass has blocks to split').toBe(true);
     const pool = kernels().pool;
     const run = (threads: number) => {
       pool.active = threads;
+      const gates = randn([30, 4, 4], { seed: 21, std: 0.5, requiresGrad: true });
+      const state = randn([2 ** 16], { seed: 22, requiresGrad: true });
       const partsBefore = pool.counters.parts;
-      const gates = randn([28, 4, 4], { seed: 21, std: 0.5, requiresGrad: true });
-      const state = randn([2 ** 15], { seed: 22, requiresGrad: true });
       const out = applyCircuit(state, gates, spec);
+      const split = pool.counters.parts > partsBefore;
       out.square().sum().backward();
       const result = [out, gates.grad!, state.grad!].map((t) => Array.from(t.toArray() as Float32Array));
-      return { result, split: pool.counters.parts > partsBefore };
+      return { result, split };
     };
     try {
       const one = run(1);
+      if (pool.threads > 1) {
+        // Workers start with the first split task: wait until one serves, so the split is real.
+        run(pool.threads);
+        for (const deadline = Date.now() + 20_000; pool.readyWorkers === 0 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       const all = run(pool.threads);
-      if (pool.threads > 1) expect(all.split, 'the passes were split').toBe(true);
+      if (pool.threads > 1) expect(all.split, 'the forward passes were split').toBe(true);
       expect(all.result).toEqual(one.result);
     } finally {
       pool.active = pool.threads;
