@@ -68,6 +68,14 @@ function copyBlock<T>(packed: usize, strided: usize, R: i32, W: i32, S: i32, sca
   }
 }
 
+// Block data at element `offset` of `base`: in place when contiguous, else gathered into `buffer`.
+@inline
+function blockAt<T>(base: usize, offset: usize, contiguous: bool, buffer: usize, R: i32, W: i32, S: i32): usize {
+  if (contiguous) return at<T>(base, offset);
+  copyBlock<T>(buffer, at<T>(base, offset), R, W, S, false);
+  return buffer;
+}
+
 // One step of the program on a block of n elements: dst = step(src).
 @inline
 function runStep<T>(program: usize, t: i32, dst: usize, src: usize, gates: usize, D: i32, n: i32): void {
@@ -94,11 +102,7 @@ export function circuitPass<T>(
   const blockBytes = <usize>n * sizeof<T>();
   for (let b = first; b < first + count; b++) {
     const offset = blockOffset(b, chunks, H, W);
-    let src = at<T>(input, offset);
-    if (!contiguous) {
-      copyBlock<T>(scratch, src, R, W, S, false);
-      src = scratch;
-    }
+    let src = blockAt<T>(input, offset, contiguous, scratch, R, W, S);
     for (let t = 0; t < steps; t++) {
       // Contiguous: input -> buffer 0 -> 1 -> ... -> out in place. Gathered: 0 -> 1 -> 0 ...,
       // scattered from the last one.
@@ -130,11 +134,7 @@ export function circuitPassBackward<T>(
   const lastIsGate = word(program, steps - 1, 0) == KIND_GATE;
   for (let b = first; b < first + count; b++) {
     const offset = blockOffset(b, chunks, H, W);
-    let state0 = at<T>(input, offset);
-    if (!contiguous) {
-      copyBlock<T>(scratch, state0, R, W, S, false);
-      state0 = scratch;
-    }
+    const state0 = blockAt<T>(input, offset, contiguous, scratch, R, W, S);
     const recomputed = lastIsGate ? steps - 1 : steps;
     let src = state0;
     for (let t = 0; t < recomputed; t++) {
@@ -142,11 +142,7 @@ export function circuitPassBackward<T>(
       runStep<T>(program, t, dst, src, gates, D, n);
       src = dst;
     }
-    let g = at<T>(gradOut, offset);
-    if (!contiguous) {
-      copyBlock<T>(gradients, g, R, W, S, false);
-      g = gradients;
-    }
+    let g = blockAt<T>(gradOut, offset, contiguous, gradients, R, W, S);
     for (let t = steps - 1; t >= 0; t--) {
       const dst = contiguous && t == 0 ? at<T>(dInput, offset) : (g == gradients ? gradients + blockBytes : gradients);
       const state = t == 0 ? state0 : scratch + <usize>t * blockBytes;

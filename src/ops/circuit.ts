@@ -111,15 +111,18 @@ function partScratch<R>(parts: number, bytes: number, owner: string, body: (at: 
   }
 }
 
+// How many threads a pass splits over: one for a pass of one block or of little work.
+function passThreads(pass: CircuitPass, size: number): number {
+  return pass.blocks < 2 || size * pass.steps.length < SPLIT_WORK ? 1 : Math.min(kernels().pool.active, pass.blocks);
+}
+
 // Runs one pass forward into a fresh tensor, its blocks split across the threads (an exact split:
 // each block is computed the same way whoever computes it).
 function passForward(spec: CircuitSpec, pass: CircuitPass, program: number, state: Tensor, gates: Tensor): Tensor {
   const module = kernels();
   const bytes = bytesPerElement(state.dtype);
   const out = Tensor.empty(state.shape, state.dtype, 'circuit');
-  const threads = module.pool.active;
-  const small = state.size * pass.steps.length < SPLIT_WORK;
-  const parts = threads === 1 || pass.blocks < 2 || small ? [[0, pass.blocks] as [number, number]] : splitRange(pass.blocks, threads, 1);
+  const parts = splitRange(pass.blocks, passThreads(pass, state.size), 1);
   const name = `circuitPass${state.dtype === 'float32' ? 'F32' : 'F64'}`;
   try {
     partScratch(parts.length, 2 * pass.rows * pass.width * bytes, 'circuit pass', (scratch) => {
@@ -237,7 +240,7 @@ export function circuitBackward(gradient: Tensor, state: Tensor, gates: Tensor, 
       // The summation's parts (fixed by the sizes) run in contiguous groups, one per thread, so
       // each thread keeps the blocks it had in the forward pass; a group's parts share its scratch.
       const parts = splitRange(pass.blocks, Math.min(GRADIENT_PARTS, pass.blocks), 1);
-      const groups = splitRange(parts.length, Math.min(module.pool.active, parts.length), 1);
+      const groups = splitRange(parts.length, Math.min(passThreads(pass, state.size), parts.length), 1);
       partScratch(groups.length, ((pass.steps.length + 3) * pass.rows * pass.width + D * D) * bytes, 'circuit gradient', (scratch) => {
         module.pool.run(groups.map(([from, to], group) => parts.slice(from, to).map(([first, last], i) => ({
           name,
