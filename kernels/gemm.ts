@@ -24,15 +24,15 @@ import { gemmSmallN, smallNMax } from './gemm-small-n';
 // Tile shape per build. With FMA (relaxed build) 3 rows x 3 vectors: nine accumulators give the
 // FMA pipes slack (FMA latency 4 x 2 ports needs 8 chains in flight) and measured 4-7% faster
 // than 4 x 2. Without FMA each multiply-add needs a temporary, and 3 x 3 spills: 4 rows x 2 vectors.
-const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 4;
-const NV: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 2;
+export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 4;
+export const NV: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 2;
 // Slots per packed column of A: float32 keeps 4 (padding when MR = 3) so it packs with 4x4
 // transposes; float64 packs exactly MR (less traffic: f64 moves twice the bytes per flop).
-@inline function slots<T>(): i32 { return sizeof<T>() == 4 ? 4 : MR; }
+@inline export function slots<T>(): i32 { return sizeof<T>() == 4 ? 4 : MR; }
 
 // Lanes per vector and the NR = NV vectors of columns that one micro-kernel row holds.
 @inline function lanes<T>(): i32 { return <i32>(16 / sizeof<T>()); }
-@inline function nr<T>(): i32 { return NV * lanes<T>(); }
+@inline export function nr<T>(): i32 { return NV * lanes<T>(); }
 // Block sizes, tuned on this machine (L1 48 KiB, L2 2 MiB per core): the packed B block
 // (KC x NC, 1 MiB) stays in L2, one packed B panel (KC x NR, 16 KiB) in L1. A deep KC means few
 // passes of read-modify-write over C (KC 256 lost 6% at n = 1024 to those passes).
@@ -86,7 +86,45 @@ function packB<T>(transB: bool, b: usize, ldb: i32, pc: i32, jc: i32, kcHere: i3
           if (NV == 3) v128.store(dst, i32x4.splat(0), 32);
         }
       }
-      for (let q = 0; q < width; q++) {
+      let q = 0;
+      if (width == NR) {
+        // Whole groups of `lanes` rows of B, transposed a square of lanes x lanes at a time.
+        const srcStride = <usize>ldb * sizeof<T>();
+        for (; q < NR; q += lanes<T>()) {
+          const r0 = at<T>(b, <usize>(jc + j + q) * ldb + pc);
+          let dst = at<T>(panel, q);
+          let p = 0;
+          if (sizeof<T>() == 4) {
+            const r1 = r0 + srcStride, r2 = r1 + srcStride, r3 = r2 + srcStride;
+            for (; p + 4 <= kcHere; p += 4) {
+              const off = <usize>p << 2;
+              const x0 = v128.load(r0 + off), x1 = v128.load(r1 + off), x2 = v128.load(r2 + off), x3 = v128.load(r3 + off);
+              const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5), t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
+              const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7), t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
+              v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+              v128.store(dst + rowBytes, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+              v128.store(dst + 2 * rowBytes, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+              v128.store(dst + 3 * rowBytes, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+              dst += 4 * rowBytes;
+            }
+          } else {
+            const r1 = r0 + srcStride;
+            for (; p + 2 <= kcHere; p += 2) {
+              const off = <usize>p << 3;
+              const x0 = v128.load(r0 + off), x1 = v128.load(r1 + off);
+              v128.store(dst, i64x2.shuffle(x0, x1, 0, 2));
+              v128.store(dst + rowBytes, i64x2.shuffle(x0, x1, 1, 3));
+              dst += 2 * rowBytes;
+            }
+          }
+          // The last kcHere mod lanes packed rows, one element at a time.
+          for (let lane = 0; lane < lanes<T>(); lane++) {
+            const src = at<T>(r0, <usize>lane * ldb);
+            for (let pp = p; pp < kcHere; pp++) store<T>(at<T>(panel + <usize>pp * rowBytes, q + lane), load<T>(at<T>(src, pp)));
+          }
+        }
+      }
+      for (; q < width; q++) {
         let src = at<T>(b, <usize>(jc + j + q) * ldb + pc);
         let dst = at<T>(panel, q);
         for (let p = 0; p < kcHere; p++) {
@@ -101,7 +139,7 @@ function packB<T>(transB: bool, b: usize, ldb: i32, pc: i32, jc: i32, kcHere: i3
 
 // Packs op(A)[ic .. ic+mcHere, pc .. pc+kcHere] into panels of MR rows, [panel][p][MR_SLOTS]
 // (missing rows of the last panel and the padding slot are zero).
-function packA<T>(transA: bool, a: usize, lda: i32, ic: i32, pc: i32, mcHere: i32, kcHere: i32, out: usize): void {
+export function packA<T>(transA: bool, a: usize, lda: i32, ic: i32, pc: i32, mcHere: i32, kcHere: i32, out: usize): void {
   const colBytes = <usize>slots<T>() * sizeof<T>();
   for (let i = 0, panel = 0; i < mcHere; i += MR, panel++) {
     const height = min(MR, mcHere - i);
@@ -166,7 +204,7 @@ function packA<T>(transA: bool, a: usize, lda: i32, ic: i32, pc: i32, mcHere: i3
 
 // Stores alpha·acc + beta·C for one tile row of NV vectors (v2 is unused when NV = 2).
 @inline
-function storeRow<T>(c: usize, v0: v128, v1: v128, v2: v128, alpha: v128, beta: T, vbeta: v128): void {
+export function storeRow<T>(c: usize, v0: v128, v1: v128, v2: v128, alpha: v128, beta: T, vbeta: v128): void {
   if (beta == 0) {
     v128.store(c, v128.mul<T>(v0, alpha));
     v128.store(c, v128.mul<T>(v1, alpha), 16);

@@ -17,6 +17,9 @@ import { gemm, gemmBatched, gemmWorkspaceElements } from './gemm';
 import { applyGate, gateBackward, gateGradient } from './gate';
 import { circuitPass, circuitPassBackward } from './circuit-pass';
 import { col2im, im2col } from './conv';
+import { directConv, directConvWeightGrad, flipConvWeights } from './conv-direct';
+
+export { directConvTile } from './conv-direct';
 import { adamStep, sgdStep } from './optim';
 import { adaptiveAvgPool2d, adaptiveAvgPool2dBackward, avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool';
 import { gatherAlong, indexAdd, indexSelect, scatterAlongAdd } from './indexing';
@@ -221,6 +224,26 @@ export function circuitPassBackwardF64(
   circuitPassBackward<f64>(dInput, dGates, gradOut, input, gates, program, steps, D, R, W, S, chunks, H, first, count, scratch);
 }
 
+export function flipConvWeightsF32(out: usize, w: usize, rows: i32, C: i32, KK: i32): void {
+  flipConvWeights<f32>(out, w, rows, C, KK);
+}
+
+export function directConvF32(
+  out: usize, outImage: i32, outRow: i32, input: usize, inImage: i32,
+  weight: usize, ldw: i32, rows: i32, tapFirst: i32, taps: i32, offsets: usize,
+  positions: i32, images: i32, accumulate: bool, work: usize,
+): void {
+  directConv<f32>(out, outImage, outRow, input, inImage, weight, ldw, rows, tapFirst, taps, offsets, positions, images, accumulate, work);
+}
+
+export function directConvWeightGradF32(
+  dW: usize, ldw: i32, rowFirst: i32, rowCount: i32, tapFirst: i32, tapCount: i32,
+  gradOut: usize, gradImage: i32, gradRow: i32, input: usize, inImage: i32, offsets: usize,
+  vectors: i32, images: i32,
+): void {
+  directConvWeightGrad<f32>(dW, ldw, rowFirst, rowCount, tapFirst, tapCount, gradOut, gradImage, gradRow, input, inImage, offsets, vectors, images);
+}
+
 export function im2colF32(cols: usize, ld: i32, image: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32, strideH: i32, strideW: i32, padH: i32, padW: i32, dilationH: i32, dilationW: i32, OH: i32, OW: i32): void {
   im2col<f32>(cols, ld, image, C, H, W, KH, KW, strideH, strideW, padH, padW, dilationH, dilationW, OH, OW);
 }
@@ -259,6 +282,26 @@ export function sgdStepF32(param: usize, grad: usize, buffer: usize, n: i32, lr:
 
 export function adamStepF32(param: usize, grad: usize, m: usize, v: usize, n: i32, lr: f32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, decoupled: bool, bias1: f32, bias2: f32): void {
   adamStep<f32>(param, grad, m, v, n, lr, beta1, beta2, eps, weightDecay, decoupled, bias1, bias2);
+}
+
+export function flipConvWeightsF64(out: usize, w: usize, rows: i32, C: i32, KK: i32): void {
+  flipConvWeights<f64>(out, w, rows, C, KK);
+}
+
+export function directConvF64(
+  out: usize, outImage: i32, outRow: i32, input: usize, inImage: i32,
+  weight: usize, ldw: i32, rows: i32, tapFirst: i32, taps: i32, offsets: usize,
+  positions: i32, images: i32, accumulate: bool, work: usize,
+): void {
+  directConv<f64>(out, outImage, outRow, input, inImage, weight, ldw, rows, tapFirst, taps, offsets, positions, images, accumulate, work);
+}
+
+export function directConvWeightGradF64(
+  dW: usize, ldw: i32, rowFirst: i32, rowCount: i32, tapFirst: i32, tapCount: i32,
+  gradOut: usize, gradImage: i32, gradRow: i32, input: usize, inImage: i32, offsets: usize,
+  vectors: i32, images: i32,
+): void {
+  directConvWeightGrad<f64>(dW, ldw, rowFirst, rowCount, tapFirst, tapCount, gradOut, gradImage, gradRow, input, inImage, offsets, vectors, images);
 }
 
 export function im2colF64(cols: usize, ld: i32, image: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32, strideH: i32, strideW: i32, padH: i32, padW: i32, dilationH: i32, dilationW: i32, OH: i32, OW: i32): void {

@@ -44,6 +44,10 @@ export interface DtypeKernels {
   // Convolution and pooling (conv.ts, pool.ts)
   im2col(cols: Ptr, ld: number, image: Ptr, C: number, H: number, W: number, KH: number, KW: number, strideH: number, strideW: number, padH: number, padW: number, dilationH: number, dilationW: number, OH: number, OW: number): void;
   col2im(image: Ptr, cols: Ptr, ld: number, C: number, H: number, W: number, KH: number, KW: number, strideH: number, strideW: number, padH: number, padW: number, dilationH: number, dilationW: number, OH: number, OW: number): void;
+  // Direct stride-1 convolution by taps (conv-direct.ts)
+  flipConvWeights(out: Ptr, w: Ptr, rows: number, C: number, KK: number): void;
+  directConv(out: Ptr, outImage: number, outRow: number, input: Ptr, inImage: number, weight: Ptr, ldw: number, rows: number, tapFirst: number, taps: number, offsets: Ptr, positions: number, images: number, accumulate: Bool, work: Ptr): void;
+  directConvWeightGrad(dW: Ptr, ldw: number, rowFirst: number, rowCount: number, tapFirst: number, tapCount: number, gradOut: Ptr, gradImage: number, gradRow: number, input: Ptr, inImage: number, offsets: Ptr, vectors: number, images: number): void;
   maxPool2d(out: Ptr, argmax: Ptr, x: Ptr, NC: number, H: number, W: number, OH: number, OW: number, KH: number, KW: number, strideH: number, strideW: number, padH: number, padW: number): void;
   maxPool2dBackward(dx: Ptr, dy: Ptr, argmax: Ptr, NC: number, H: number, W: number, OH: number, OW: number): void;
   avgPool2d(out: Ptr, x: Ptr, NC: number, H: number, W: number, OH: number, OW: number, KH: number, KW: number, strideH: number, strideW: number, padH: number, padW: number, countIncludePad: Bool): void;
@@ -66,7 +70,7 @@ const FAMILIES: Record<keyof DtypeKernels, true> = {
   sumAxis: true, maxAxis: true,
   indexSelect: true, indexAdd: true, gatherAlong: true, scatterAlongAdd: true, select: true,
   applyGate: true, gateGradient: true, gateBackward: true, circuitPass: true, circuitPassBackward: true,
-  im2col: true, col2im: true, maxPool2d: true, maxPool2dBackward: true, avgPool2d: true, avgPool2dBackward: true, adaptiveAvgPool2d: true, adaptiveAvgPool2dBackward: true,
+  im2col: true, col2im: true, flipConvWeights: true, directConv: true, directConvWeightGrad: true, maxPool2d: true, maxPool2dBackward: true, avgPool2d: true, avgPool2dBackward: true, adaptiveAvgPool2d: true, adaptiveAvgPool2dBackward: true,
   sgdStep: true, adamStep: true,
 };
 export const DTYPE_KERNEL_NAMES = Object.keys(FAMILIES) as readonly (keyof DtypeKernels)[];
@@ -79,12 +83,14 @@ export interface SingleExports {
   readonly memory: WebAssembly.Memory;
   heapBase(): Ptr;
   gemmWorkspaceBytes(): number;
+  /** The direct convolution's micro-kernel tile: rows | vectors of columns << 8 (kernels/conv-direct.ts). */
+  directConvTile(): number;
   castF32ToF64(out: Ptr, src: Ptr, n: number): void;
   castF64ToF32(out: Ptr, src: Ptr, n: number): void;
 }
 
 const SINGLE_FUNCTIONS: Record<Exclude<keyof SingleExports, 'memory'>, true> = {
-  heapBase: true, gemmWorkspaceBytes: true, castF32ToF64: true, castF64ToF32: true,
+  heapBase: true, gemmWorkspaceBytes: true, directConvTile: true, castF32ToF64: true, castF64ToF32: true,
 };
 
 /** The raw exports: the single ones, and every kernel family under both dtype suffixes. */

@@ -20,6 +20,7 @@ import { runIndependent } from './parallel-kernels.js';
 import { stridedCopy } from './movement.js';
 import { operand } from './operand.js';
 import type { KernelCall } from '../backend/thread-pool.js';
+import { directConvApplies, directConvForward, directConvInputGradient, directConvWeightGradient } from './conv-direct.js';
 
 const COLUMN_BYTES = 16 * 2 ** 20;
 
@@ -70,9 +71,15 @@ function geometry(x: Tensor, weight: Tensor, options: Conv2dOptions): ConvGeomet
   return { N, C, H, W, OC, KH, KW, strideH, strideW, padH, padW, dilationH, dilationW, OH, OW };
 }
 
+/** @internal The size of chunks of at most `most` items that cover `total` items in as few, equal chunks as possible. */
+export function evenChunks(total: number, most: number): number {
+  const chunks = Math.max(1, Math.ceil(total / Math.max(1, most)));
+  return Math.max(1, Math.ceil(total / chunks));
+}
+
 function chunkSize(g: ConvGeometry, bytes: number): number {
   const perImage = g.C * g.KH * g.KW * g.OH * g.OW * bytes;
-  return Math.max(1, Math.min(g.N, Math.floor(COLUMN_BYTES / Math.max(1, perImage))));
+  return evenChunks(g.N, Math.floor(COLUMN_BYTES / Math.max(1, perImage)));
 }
 
 // The im2col (or col2im) calls for images n0 .. n0 + count, between the images of `images` and the
@@ -116,6 +123,20 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   }
   const out = Tensor.empty([g.N, g.OC, g.OH, g.OW], t.dtype, 'conv2d');
   const k = kernelsFor(t.dtype);
+  if (directConvApplies(g)) directConvForward(g, t, w, out);
+  else lowerThroughColumns(g, t, w, out);
+  if (bias !== null && out.size > 0) {
+    // out[n, oc, p] += bias[oc]
+    const desc = kernels().descriptor([g.N, g.OC, g.OH * g.OW], [g.OC * g.OH * g.OW, g.OH * g.OW, 1], [0, 1, 0]);
+    k.binary(0, out.ptr, out.ptr, bias.ptr, 3, desc, 0);
+  }
+  const inputs = bias === null ? [t, w] : [t, w, bias];
+  return record('conv2d', inputs, out, g);
+}
+
+// out = conv2d(x, w) through im2col column matrices and one GEMM per chunk of images.
+function lowerThroughColumns(g: ConvGeometry, t: Tensor, w: Tensor, out: Tensor): void {
+  const k = kernelsFor(t.dtype);
   const bytes = t.dtype === 'float32' ? 4 : 8;
   const P = g.OH * g.OW;
   const CKK = g.C * g.KH * g.KW;
@@ -133,28 +154,42 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   }
   cols.dispose();
   product.dispose();
-  if (bias !== null && out.size > 0) {
-    // out[n, oc, p] += bias[oc]
-    const desc = kernels().descriptor([g.N, g.OC, P], [g.OC * P, P, 1], [0, 1, 0]);
-    k.binary(0, out.ptr, out.ptr, bias.ptr, 3, desc, 0);
-  }
-  const inputs = bias === null ? [t, w] : [t, w, bias];
-  return record('conv2d', inputs, out, g);
 }
 
 /** @internal The backward of conv2d: [dX, dW, dBias?]. */
 export function conv2dBackward(gradient: Tensor, x: Tensor, weight: Tensor, hasBias: boolean, needs: boolean[], g: ConvGeometry): (Tensor | null)[] {
   if (isGradEnabled()) throw new ArgumentError('backward: createGraph (second-order gradients) is not supported through conv2d');
   const k = kernelsFor(x.dtype);
+  const dX = needs[0] ? Tensor.empty(x.shape, x.dtype, 'conv2d gradient') : null;
+  const dW = needs[1] ? Tensor.empty(weight.shape, x.dtype, 'conv2d gradient') : null;
+  if (dW !== null) k.fill(dW.ptr, 0, dW.size);
+  if (directConvApplies(g)) {
+    if (dW !== null) directConvWeightGradient(g, x, gradient, dW);
+    if (dX !== null) directConvInputGradient(g, gradient, weight, dX);
+  } else {
+    if (dX !== null) k.fill(dX.ptr, 0, dX.size);
+    columnGradients(g, gradient, x, weight, dX, dW);
+  }
+  let dB: Tensor | null = null;
+  if (hasBias && needs[2]) {
+    // Σ over n and p of gradient [N, OC, P]: first over p, then over n.
+    const perImage = Tensor.empty([g.N, g.OC], x.dtype, 'conv2d gradient');
+    k.sumAxis(perImage.ptr, gradient.ptr, g.N * g.OC, g.OH * g.OW, 1, 1);
+    dB = Tensor.empty([g.OC], x.dtype, 'conv2d gradient');
+    k.sumAxis(dB.ptr, perImage.ptr, 1, g.N, g.OC, 1);
+    perImage.dispose();
+  }
+  return hasBias ? [dX, dW, dB] : [dX, dW];
+}
+
+// dX (zero-filled) += col2im(Wᵀ·dY) and dW += dY·colsᵀ, chunk by chunk of images.
+function columnGradients(g: ConvGeometry, gradient: Tensor, x: Tensor, weight: Tensor, dX: Tensor | null, dW: Tensor | null): void {
+  const k = kernelsFor(x.dtype);
   const bytes = x.dtype === 'float32' ? 4 : 8;
   const P = g.OH * g.OW;
   const CKK = g.C * g.KH * g.KW;
   const chunk = chunkSize(g, bytes);
   const work = kernels().gemmWorkspace();
-  const dX = needs[0] ? Tensor.empty(x.shape, x.dtype, 'conv2d gradient') : null;
-  const dW = needs[1] ? Tensor.empty(weight.shape, x.dtype, 'conv2d gradient') : null;
-  if (dX !== null) k.fill(dX.ptr, 0, dX.size);
-  if (dW !== null) k.fill(dW.ptr, 0, dW.size);
   const dy = Tensor.empty([g.OC, chunk * P], x.dtype, 'conv2d gradient');
   const cols = Tensor.empty([CKK, chunk * P], x.dtype, 'conv2d gradient');
   for (let n0 = 0; n0 < g.N; n0 += chunk) {
@@ -174,14 +209,4 @@ export function conv2dBackward(gradient: Tensor, x: Tensor, weight: Tensor, hasB
   }
   dy.dispose();
   cols.dispose();
-  let dB: Tensor | null = null;
-  if (hasBias && needs[2]) {
-    // Σ over n and p of gradient [N, OC, P]: first over p, then over n.
-    const perImage = Tensor.empty([g.N, g.OC], x.dtype, 'conv2d gradient');
-    k.sumAxis(perImage.ptr, gradient.ptr, g.N * g.OC, P, 1, 1);
-    dB = Tensor.empty([g.OC], x.dtype, 'conv2d gradient');
-    k.sumAxis(dB.ptr, perImage.ptr, 1, g.N, g.OC, 1);
-    perImage.dispose();
-  }
-  return hasBias ? [dX, dW, dB] : [dX, dW];
 }

@@ -167,6 +167,14 @@ export const FAMILIES: Record<string, (L: Lib, r: Recorder) => void> = {
       r.put(`conv2d grad x ${dtype}`, x.grad!);
       r.put(`conv2d grad weight ${dtype}`, w.grad!);
       r.put(`conv2d grad bias ${dtype}`, bias.grad!);
+      // Stride 1 on an 11-wide map: by tap offsets on the padded pitch (conv-direct.ts).
+      const xt = r.at(L.randn([2, 3, 9, 11], { seed: 39, dtype, requiresGrad: true }));
+      const wt = r.at(L.randn([4, 3, 3, 3], { seed: 40, dtype, requiresGrad: true }));
+      const yt = L.conv2d(xt, wt, null, { padding: 1 });
+      r.put(`conv2d by taps ${dtype}`, yt);
+      yt.mul(r.at(L.randn(yt.shape, { seed: 41, dtype }))).sum().backward();
+      r.put(`conv2d by taps grad x ${dtype}`, xt.grad!);
+      r.put(`conv2d by taps grad weight ${dtype}`, wt.grad!);
     }
     const p = r.at(L.randn([2, 3, 8, 7], { seed: 38, requiresGrad: true }));
     const pooled = L.maxPool2d(p, 3, { stride: 2, padding: 1 });

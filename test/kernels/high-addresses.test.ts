@@ -140,6 +140,28 @@ function cases(h: Harness, dtype: Dtype): KernelCase[] {
       blocks: [zeros(324), f(27 * 108)],
       run: ([image, cols]) => k[`col2im${S}`](image!, cols!, 108, 3, 9, 12, 3, 3, 1, 1, 1, 1, 1, 1, 9, 12),
     },
+    // Direct convolution of 2 images of 2 padded planes of 5 x 7 (plus slack) with 3 x 3 taps into
+    // 5 rows of 21 positions (a partial tile), and its weight gradient over 5 vectors per row.
+    ...(() => {
+      const bytes = h.bytes(dtype);
+      const offsets: number[] = [];
+      for (let c = 0; c < 2; c++) for (let kh = 0; kh < 3; kh++) for (let kw = 0; kw < 3; kw++) offsets.push((c * 35 + kh * 7 + kw) * bytes);
+      const taps: Block = { elements: 20, int: true, values: [...offsets, 0, 0] };
+      const lanes = 16 / bytes;
+      return [
+        {
+          name: 'directConv',
+          blocks: [f(212), f(156), f(92), taps],
+          run: ([out, input, weight, tapAt]) => k[`directConv${S}`](out!, 105, 21, input!, 70, weight!, 18, 5, 0, 18, tapAt!, 21, 2, 0, h.module.gemmWorkspace()),
+        },
+        {
+          name: 'directConvWeightGrad',
+          blocks: [f(92), f(10 * 5 * lanes), f(156), taps],
+          run: ([dW, grad, input, tapAt]) => k[`directConvWeightGrad${S}`](dW!, 18, 0, 5, 0, 18, grad!, 5 * 5 * lanes, 5 * lanes, input!, 70, tapAt!, 5, 2),
+        },
+        { name: 'flipConvWeights', blocks: [f(92), f(92)], run: ([out, w]) => k[`flipConvWeights${S}`](out!, w!, 5, 2, 9) },
+      ] satisfies KernelCase[];
+    })(),
     // Pooling over NC = 4 planes of 8 x 8: 3 x 3 windows, stride 2, padding 1 -> 4 x 4.
     {
       name: 'maxPool2d',

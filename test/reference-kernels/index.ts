@@ -8,6 +8,7 @@ import { DTYPE_KERNEL_NAMES, type DtypeKernels, type KernelExports } from '../..
 import { axpyReferences } from './axpy.js';
 import { binaryReferences } from './binary.js';
 import { convReferences } from './conv.js';
+import { convDirectReferences } from './conv-direct.js';
 import { circuitPassReferences } from './circuit-pass.js';
 import { castReferences, copyReferences } from './copy.js';
 import { gateReferences } from './gate.js';
@@ -23,12 +24,12 @@ import { unaryReferences } from './unary.js';
 export type { MemoryViews } from './memory.js';
 
 /** Every kernel export but the memory and layout queries. */
-export type ReferenceKernels = Omit<KernelExports, 'memory' | 'heapBase' | 'gemmWorkspaceBytes'>;
+export type ReferenceKernels = Omit<KernelExports, 'memory' | 'heapBase' | 'gemmWorkspaceBytes' | 'directConvTile'>;
 
 /** One reference factory per kernel family: a family without a twin does not compile. */
 const FACTORIES: { [K in keyof DtypeKernels]: (memory: DtypeMemory) => DtypeKernels[K] } = {
   ...gemmReferences, ...unaryReferences, ...binaryReferences, ...axpyReferences, ...copyReferences,
-  ...reduceReferences, ...indexingReferences, ...selectReferences, ...gateReferences, ...circuitPassReferences, ...convReferences,
+  ...reduceReferences, ...indexingReferences, ...selectReferences, ...gateReferences, ...circuitPassReferences, ...convReferences, ...convDirectReferences,
   ...poolReferences, ...optimReferences,
 };
 
