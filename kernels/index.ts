@@ -11,6 +11,7 @@
 // workspace). test/kernels/high-addresses.test.ts runs every kernel on blocks ending there.
 
 import { axpy } from './axpy';
+import { batchNormBackward, batchNormForward } from './batch-norm';
 import { binary, binaryScalar } from './binary';
 import { copyStrided, fill } from './copy';
 import { gemm, gemmBatched, gemmWorkspaceElements } from './gemm';
@@ -244,6 +245,14 @@ export function directConvWeightGradF32(
   directConvWeightGrad<f32>(dW, ldw, rowFirst, rowCount, tapFirst, tapCount, gradOut, gradImage, gradRow, input, inImage, offsets, vectors, images);
 }
 
+export function batchNormForwardF32(y: usize, stats: usize, x: usize, gamma: usize, beta: usize, eps: f64, N: i32, C: i32, S: i32, first: i32, count: i32): void {
+  batchNormForward<f32>(y, stats, x, gamma, beta, eps, N, C, S, first, count);
+}
+
+export function batchNormBackwardF32(dx: usize, sums: usize, dy: usize, x: usize, stats: usize, gamma: usize, eps: f64, N: i32, C: i32, S: i32, first: i32, count: i32): void {
+  batchNormBackward<f32>(dx, sums, dy, x, stats, gamma, eps, N, C, S, first, count);
+}
+
 export function im2colF32(cols: usize, ld: i32, image: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32, strideH: i32, strideW: i32, padH: i32, padW: i32, dilationH: i32, dilationW: i32, OH: i32, OW: i32): void {
   im2col<f32>(cols, ld, image, C, H, W, KH, KW, strideH, strideW, padH, padW, dilationH, dilationW, OH, OW);
 }
@@ -302,6 +311,14 @@ export function directConvWeightGradF64(
   vectors: i32, images: i32,
 ): void {
   directConvWeightGrad<f64>(dW, ldw, rowFirst, rowCount, tapFirst, tapCount, gradOut, gradImage, gradRow, input, inImage, offsets, vectors, images);
+}
+
+export function batchNormForwardF64(y: usize, stats: usize, x: usize, gamma: usize, beta: usize, eps: f64, N: i32, C: i32, S: i32, first: i32, count: i32): void {
+  batchNormForward<f64>(y, stats, x, gamma, beta, eps, N, C, S, first, count);
+}
+
+export function batchNormBackwardF64(dx: usize, sums: usize, dy: usize, x: usize, stats: usize, gamma: usize, eps: f64, N: i32, C: i32, S: i32, first: i32, count: i32): void {
+  batchNormBackward<f64>(dx, sums, dy, x, stats, gamma, eps, N, C, S, first, count);
 }
 
 export function im2colF64(cols: usize, ld: i32, image: usize, C: i32, H: i32, W: i32, KH: i32, KW: i32, strideH: i32, strideW: i32, padH: i32, padW: i32, dilationH: i32, dilationW: i32, OH: i32, OW: i32): void {

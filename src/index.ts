@@ -40,6 +40,7 @@ export {
 } from './tn/adtn.js';
 export { TensorTrain, TTMatrix, type TTDecomposition, type TTTruncationOptions } from './tn/tensor-train.js';
 export { conv2d, type Conv2dOptions, type Pair } from './ops/conv.js';
+export { batchNormTraining, type BatchNormResult } from './ops/batch-norm.js';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d, type PoolOptions } from './ops/pool.js';
 
 export { Module, Parameter } from './nn/module.js';

@@ -15,7 +15,7 @@ export const PRIMITIVES = [
   'reshape', 'permute', 'expand', 'slice', 'sliceScatter', 'concat', 'pad',
   'indexSelect', 'indexAdd', 'gather', 'scatterAdd', 'where',
   'matmul', 'astype', 'diagonal', 'diagonalScatter', 'circuit',
-  'conv2d', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d',
+  'conv2d', 'maxPool2d', 'avgPool2d', 'adaptiveAvgPool2d', 'batchNorm',
   'custom',
 ] as const;
 /** The name of a differentiable primitive (an entry of the backward table). */

@@ -18,6 +18,7 @@ import { reducedShape, type ReduceSaved } from '../ops/reduce.js';
 import { diagonal, diagonalScatter } from '../ops/diagonal.js';
 import { circuitBackward } from '../ops/circuit.js';
 import { conv2dBackward } from '../ops/conv.js';
+import { batchNormBackward } from '../ops/batch-norm.js';
 import { adaptiveAvgPool2dBackward, avgPool2dBackward, maxPool2dBackward } from '../ops/pool.js';
 
 /** What a rule can read of its node. Reading a saved tensor checks it was not modified in place. */
@@ -211,7 +212,7 @@ export const backwardRules: { [Op in PrimitiveName]: Rule<Op> } = {
   diagonalScatter: (g, c) => [diagonal(g, c.saved())],
   // The fused gate kernels walk the circuit backwards (src/ops/circuit.ts); not differentiable twice.
   circuit: (g, c) => circuitBackward(g, c.input(0), c.input(1), c.output(), c.saved()),
-  // Fused lowerings with their own kernels (src/ops/conv.ts, src/ops/pool.ts); not differentiable twice.
+  // Fused lowerings with their own kernels (src/ops/conv.ts, pool.ts, batch-norm.ts); not differentiable twice.
   conv2d: (g, c) => {
     const hasBias = c.inputCount === 3;
     const needs = [c.needs(0), c.needs(1), hasBias && c.needs(2)];
@@ -220,6 +221,11 @@ export const backwardRules: { [Op in PrimitiveName]: Rule<Op> } = {
   maxPool2d: (g, c) => [maxPool2dBackward(g, c.input(0), c.saved())],
   avgPool2d: (g, c) => [avgPool2dBackward(g, c.input(0), c.saved())],
   adaptiveAvgPool2d: (g, c) => [adaptiveAvgPool2dBackward(g, c.input(0), c.saved())],
+  batchNorm: (g, c) => {
+    const saved = c.saved();
+    const needs = Array.from({ length: c.inputCount }, (_, i) => c.needs(i));
+    return batchNormBackward(g, c.input(0), saved.hasWeight ? c.input(1) : null, saved, needs);
+  },
   // A user-defined rule (src/autograd/custom-function.ts), which also checks its gradients.
   custom: (g, c) => c.saved().gradients(g, Array.from({ length: c.inputCount }, (_, i) => c.input(i)), c.output(), (i) => c.needs(i)),
 };

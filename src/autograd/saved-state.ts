@@ -4,6 +4,7 @@
 
 import type { Tensor } from '../tensor.js';
 import type { PrimitiveName } from './graph.js';
+import type { BatchNormSaved } from '../ops/batch-norm.js';
 import type { CircuitSaved } from '../ops/circuit.js';
 import type { ConvGeometry } from '../ops/conv.js';
 import type { DiagonalSpec } from '../ops/diagonal.js';
@@ -29,6 +30,7 @@ interface SavedStates {
   where: Tensor;
   matmul: MatmulSaved; astype: undefined; diagonal: DiagonalSpec; diagonalScatter: DiagonalSpec; circuit: CircuitSaved;
   conv2d: ConvGeometry; maxPool2d: MaxPoolSaved; avgPool2d: AvgPoolSaved; adaptiveAvgPool2d: PoolGeometry;
+  batchNorm: BatchNormSaved;
   /** A user-defined function (customFunction): its backward rule and what its forward saved. */
   custom: CustomSaved;
 }

@@ -54,6 +54,9 @@ export interface DtypeKernels {
   avgPool2dBackward(dx: Ptr, dy: Ptr, NC: number, H: number, W: number, OH: number, OW: number, KH: number, KW: number, strideH: number, strideW: number, padH: number, padW: number, countIncludePad: Bool): void;
   adaptiveAvgPool2d(out: Ptr, x: Ptr, NC: number, H: number, W: number, OH: number, OW: number): void;
   adaptiveAvgPool2dBackward(dx: Ptr, dy: Ptr, NC: number, H: number, W: number, OH: number, OW: number): void;
+  // Batch normalisation in training mode (batch-norm.ts); stats and sums are float64 [C][2]
+  batchNormForward(y: Ptr, stats: Ptr, x: Ptr, gamma: Ptr, beta: Ptr, eps: number, N: number, C: number, S: number, first: number, count: number): void;
+  batchNormBackward(dx: Ptr, sums: Ptr, dy: Ptr, x: Ptr, stats: Ptr, gamma: Ptr, eps: number, N: number, C: number, S: number, first: number, count: number): void;
   // Optimizer steps (optim.ts)
   sgdStep(param: Ptr, grad: Ptr, buffer: Ptr, n: number, lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: Bool, first: Bool): void;
   adamStep(param: Ptr, grad: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: Bool, bias1: number, bias2: number): void;
@@ -71,6 +74,7 @@ const FAMILIES: Record<keyof DtypeKernels, true> = {
   indexSelect: true, indexAdd: true, gatherAlong: true, scatterAlongAdd: true, select: true,
   applyGate: true, gateGradient: true, gateBackward: true, circuitPass: true, circuitPassBackward: true,
   im2col: true, col2im: true, flipConvWeights: true, directConv: true, directConvWeightGrad: true, maxPool2d: true, maxPool2dBackward: true, avgPool2d: true, avgPool2dBackward: true, adaptiveAvgPool2d: true, adaptiveAvgPool2dBackward: true,
+  batchNormForward: true, batchNormBackward: true,
   sgdStep: true, adamStep: true,
 };
 export const DTYPE_KERNEL_NAMES = Object.keys(FAMILIES) as readonly (keyof DtypeKernels)[];

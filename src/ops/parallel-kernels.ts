@@ -5,8 +5,8 @@
 // memory, which the thread pool runs. Every split is exact: each output element is computed by
 // the same arithmetic in the same order whatever the cut: elementwise ops and optimizer steps
 // (ranges of elements), GEMM (ranges of rows or columns of C: each entry is still one dot product
-// over k in KC slices), pooling (ranges of planes), reductions along an axis (ranges of outer
-// rows), broadcasting binary ops and strided copies (ranges of the first axis). One part per
+// over k in KC slices), pooling (ranges of planes), batch normalisation (ranges of channels),
+// reductions along an axis (ranges of outer rows), broadcasting binary ops and strided copies (ranges of the first axis). One part per
 // thread. (Gate circuits split their passes' blocks themselves, src/ops/circuit.ts.)
 //
 // Consequently results are bitwise equal with 1, 2 or any number of threads.
@@ -234,8 +234,31 @@ export function parallelKernels(base: DtypeKernels, module: KernelModule, suffix
     }]));
   };
 
+  // Batch normalisation (..., N, C, S, first, count): each channel is its own sums and writes, so
+  // ranges of channels split exactly.
+  const channels = <K extends 'batchNormForward' | 'batchNormBackward'>(family: K): DtypeKernels[K] => {
+    const direct = base[family] as (...args: number[]) => void;
+    return ((...args: number[]) => {
+      const at = args.length - 5;
+      const [N, , S, first, count] = args.slice(at) as [number, number, number, number, number];
+      const threads = threadsNow();
+      if (threads === 1 || count < 2 || N * S * count < ELEMENTWISE_SPLIT) {
+        direct(...args);
+        return;
+      }
+      run(splitRange(count, threads, 1).map(([start, end]) => {
+        const part = args.slice();
+        part[at + 3] = first + start;
+        part[at + 4] = end - start;
+        return [{ name: name(family), args: part }];
+      }));
+    }) as unknown as DtypeKernels[K];
+  };
+
   return {
     ...base,
+    batchNormForward: channels('batchNormForward'),
+    batchNormBackward: channels('batchNormBackward'),
     gemm,
     gemmBatched,
     binary,

@@ -13,6 +13,7 @@ import { indexAdd, scatterAdd, zerosForGrad } from '../../src/ops/indexing.js';
 import { sliceScatter } from '../../src/ops/movement.js';
 import { diagonal, diagonalScatter, diagonalSpec } from '../../src/ops/diagonal.js';
 import { adaptiveAvgPool2d, applyCircuit, avgPool2d, brickWall, conv2d, einsum, maxPool2d } from '../../src/index.js';
+import { batchNormTraining } from '../../src/ops/batch-norm.js';
 
 const softplusCustom = customFunction({
   name: 'softplus',
@@ -99,6 +100,9 @@ const cases: Case[] = [
   { name: 'maxPool2d with padding', inputs: [N(1, 2, 5, 5)], fn: (x) => maxPool2d(x, 2, { stride: 2, padding: 1 }) },
   { name: 'avgPool2d overlapping windows', inputs: [N(2, 1, 4, 5)], fn: (x) => avgPool2d(x, [2, 3], { stride: 1 }) },
   { name: 'adaptiveAvgPool2d uneven bins', inputs: [N(1, 2, 5, 7)], fn: (x) => adaptiveAvgPool2d(x, [2, 3]) },
+  // batch normalisation with the batch's statistics (one fused primitive)
+  { name: 'batchNorm with scale and shift', inputs: [N(3, 2, 2, 5), N(2), N(2)], fn: (x, w, b) => mul(batchNormTraining(x, w, b, 1e-5).output, x) },
+  { name: 'batchNorm without scale, [N, C]', inputs: [N(5, 3), N(3)], fn: (x, b) => square(batchNormTraining(x, null, b, 0.1).output) },
   // composites
   { name: 'softmax', inputs: [N(3, 5)], fn: (x) => softmax(x, 1) },
   { name: 'logSoftmax', inputs: [N(2, 4)], fn: (x) => logSoftmax(x) },

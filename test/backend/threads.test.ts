@@ -166,6 +166,26 @@ describe('split kernels give bitwise the same results with 1, 2 and 3 threads', 
       h.free(src, out, wide, slice);
     });
 
+    it(`batch normalisation over ranges of channels, forward and backward (${dtype})`, () => {
+      const [N, C, S] = [16, 7, 300];
+      const size = N * C * S;
+      const x = h.random_(dtype, size), dy = h.random_(dtype, size), gamma = h.random_(dtype, C), beta = h.random_(dtype, C);
+      const y = h.alloc(dtype, size), dx = h.alloc(dtype, size);
+      const stats = h.alloc('float64', 2 * C), sums = h.alloc('float64', 2 * C);
+      expectSame(acrossThreadCounts(dtype, [[y, size]], (k, [o]) => k.batchNormForward(o!, stats, x, gamma, beta, 1e-5, N, C, S, 0, C)), 'batchNormForward');
+      expectSame(acrossThreadCounts(dtype, [[dx, size]], (k, [d]) => k.batchNormBackward(d!, sums, dy, x, stats, gamma, 1e-5, N, C, S, 0, C)), 'batchNormBackward');
+      // The statistics and sums (written in place, outside the outputs compared above) too.
+      const written = (active: number) => {
+        h.module.pool.active = active;
+        sets[dtype].batchNormForward(y, stats, x, gamma, beta, 1e-5, N, C, S, 0, C);
+        sets[dtype].batchNormBackward(dx, sums, dy, x, stats, gamma, 1e-5, N, C, S, 0, C);
+        h.module.pool.active = THREADS;
+        return [...h.read('float64', stats, 2 * C), ...h.read('float64', sums, 2 * C)];
+      };
+      expect(written(THREADS)).toEqual(written(1));
+      h.free(x, dy, gamma, beta, y, dx, stats, sums);
+    });
+
     it(`pooling over planes, forward and backward (${dtype})`, () => {
       const [NC, H, W] = [67, 17, 19];
       const [OH, OW] = [8, 9];

@@ -162,6 +162,22 @@ function cases(h: Harness, dtype: Dtype): KernelCase[] {
         { name: 'flipConvWeights', blocks: [f(92), f(92)], run: ([out, w]) => k[`flipConvWeights${S}`](out!, w!, 5, 2, 9) },
       ] satisfies KernelCase[];
     })(),
+    // Batch normalisation of [3, 4, 17] (a vector tail per row), statistics as float64 pairs.
+    ...(() => {
+      const pairs = f((4 * 16) / h.bytes(dtype));
+      return [
+        {
+          name: 'batchNormForward',
+          blocks: [f(204), pairs, f(204), f(4), f(4)],
+          run: ([y, stats, x, gamma, beta]) => k[`batchNormForward${S}`](y!, stats!, x!, gamma!, beta!, 1e-5, 3, 4, 17, 0, 4),
+        },
+        {
+          name: 'batchNormBackward',
+          blocks: [f(204), pairs, f(204), f(204), f(64 / h.bytes(dtype), Float64Array.from({ length: 64 / h.bytes(dtype) }, (_, i) => (i % 2) + 0.5)), f(4)],
+          run: ([dx, sums, dy, x, stats, gamma]) => k[`batchNormBackward${S}`](dx!, sums!, dy!, x!, stats!, gamma!, 1e-5, 3, 4, 17, 0, 4),
+        },
+      ] satisfies KernelCase[];
+    })(),
     // Pooling over NC = 4 planes of 8 x 8: 3 x 3 windows, stride 2, padding 1 -> 4 x 4.
     {
       name: 'maxPool2d',

@@ -6,6 +6,7 @@
 
 import { DTYPE_KERNEL_NAMES, type DtypeKernels, type KernelExports } from '../../src/backend/kernel-exports.js';
 import { axpyReferences } from './axpy.js';
+import { batchNormReferences } from './batch-norm.js';
 import { binaryReferences } from './binary.js';
 import { convReferences } from './conv.js';
 import { convDirectReferences } from './conv-direct.js';
@@ -30,7 +31,7 @@ export type ReferenceKernels = Omit<KernelExports, 'memory' | 'heapBase' | 'gemm
 const FACTORIES: { [K in keyof DtypeKernels]: (memory: DtypeMemory) => DtypeKernels[K] } = {
   ...gemmReferences, ...unaryReferences, ...binaryReferences, ...axpyReferences, ...copyReferences,
   ...reduceReferences, ...indexingReferences, ...selectReferences, ...gateReferences, ...circuitPassReferences, ...convReferences, ...convDirectReferences,
-  ...poolReferences, ...optimReferences,
+  ...poolReferences, ...batchNormReferences, ...optimReferences,
 };
 
 /** Reference kernels over the views of a kernel module's memory, under the exports' names. */

@@ -2,16 +2,17 @@
 // or [N, C, H, W] (BatchNorm2d): in training mode each channel is normalised with the batch mean
 // and biased variance, and the running statistics are updated with momentum (the running
 // variance with the unbiased estimate, as PyTorch does); in evaluation mode the running
-// statistics are used. Built from differentiable primitives, so it needs no backward code.
+// statistics are used. Training mode is one fused primitive (src/ops/batch-norm.ts); evaluation
+// mode is built from elementwise primitives.
 
 import { ArgumentError, ShapeError, formatShape, optionsObject } from '../../errors.js';
 import type { Tensor } from '../../tensor.js';
 import type { Dtype } from '../../tensor/dtype.js';
 import { noGrad } from '../../autograd/graph.js';
-import { ones, zeros } from '../../tensor/creation.js';
-import { add, mul, powScalar, square, sub } from '../../ops/elementwise.js';
+import { ones, tensor, zeros } from '../../tensor/creation.js';
+import { add, mul, powScalar, sub } from '../../ops/elementwise.js';
 import { reshape } from '../../ops/movement.js';
-import { mean } from '../../ops/reduce.js';
+import { batchNormTraining } from '../../ops/batch-norm.js';
 import { Module, type Parameter } from '../module.js';
 
 /** Options of BatchNorm1d and BatchNorm2d (PyTorch's, with its defaults). */
@@ -53,36 +54,32 @@ abstract class BatchNorm extends Module {
     if (!this.ranks.includes(x.rank) || x.shape[1] !== this.numFeatures) {
       throw new ShapeError(`${this.constructor.name}: expected rank ${this.ranks.join(' or ')} with ${this.numFeatures} channels on axis 1, got ${formatShape(x.shape)}`);
     }
-    const axes = x.shape.map((_, d) => d).filter((d) => d !== 1);
     const statShape = x.shape.map((s, d) => (d === 1 ? s : 1));
-    let mu: Tensor;
-    let variance: Tensor;
-    let centered: Tensor | null = null;
     if (this.training || this.runningMean === null) {
-      mu = mean(x, axes, true);
-      centered = sub(x, mu);
-      variance = mean(square(centered), axes, true);
-      if (this.training && this.runningMean !== null && this.runningVar !== null) {
-        const count = x.size / this.numFeatures;
+      // One fused primitive with the batch's statistics (src/ops/batch-norm.ts).
+      const count = x.size / this.numFeatures;
+      if (this.training && this.runningMean !== null && count < 2) {
         // As in PyTorch: one value per channel has no variance to learn from.
-        if (count < 2) throw new ArgumentError(`${this.constructor.name}: training needs more than one value per channel, got input ${formatShape(x.shape)}`);
+        throw new ArgumentError(`${this.constructor.name}: training needs more than one value per channel, got input ${formatShape(x.shape)}`);
+      }
+      const { output, mean, variance } = batchNormTraining(x, this.weight, this.bias, this.eps);
+      if (this.training && this.runningMean !== null && this.runningVar !== null) {
         const m = this.momentum;
         noGrad(() => {
-          this.runningMean!.mulInPlace(1 - m).addInPlace(reshape(mu.detach(), [this.numFeatures]), m);
-          const unbiased = mul(reshape(variance.detach(), [this.numFeatures]), count / (count - 1));
-          this.runningVar!.mulInPlace(1 - m).addInPlace(unbiased, m);
+          const dtype = x.dtype;
+          this.runningMean!.mulInPlace(1 - m).addInPlace(tensor(mean, { dtype }), m);
+          // The running variance takes the unbiased estimate.
+          this.runningVar!.mulInPlace(1 - m).addInPlace(tensor(variance.map((v) => (v * count) / (count - 1)), { dtype }), m);
         });
       }
-    } else {
-      mu = reshape(this.runningMean, statShape);
-      variance = reshape(this.runningVar!, statShape);
+      return output;
     }
-    // y = (x - mu)·scale + shift with scale = weight/sqrt(var + eps) per channel: the per-channel
-    // arithmetic stays on [1, C, 1, 1] tensors, so the full-size passes are x - mu (shared with
-    // the variance), one multiply and one add, and their backward passes.
-    let scale = powScalar(add(variance, this.eps), -0.5);
+    // Evaluation: y = (x - mu)·scale + shift with scale = weight/sqrt(var + eps) per channel, the
+    // per-channel arithmetic on [1, C, 1, 1] tensors.
+    const mu = reshape(this.runningMean, statShape);
+    let scale = powScalar(add(reshape(this.runningVar!, statShape), this.eps), -0.5);
     if (this.weight !== null) scale = mul(scale, reshape(this.weight, statShape));
-    const y = mul(centered ?? sub(x, mu), scale);
+    const y = mul(sub(x, mu), scale);
     return this.bias === null ? y : add(y, reshape(this.bias, statShape));
   }
 }
