@@ -17,6 +17,15 @@ const GEOMETRIES: Geometry[] = [
   { C: 2, H: 9, W: 11, KH: 3, KW: 3, sH: 1, sW: 2, pH: 3, pW: 3, dH: 2, dW: 3 },
   { C: 4, H: 1, W: 67, KH: 1, KW: 5, sH: 1, sW: 1, pH: 0, pW: 4, dH: 1, dW: 1 },
   { C: 1, H: 6, W: 6, KH: 6, KW: 6, sH: 1, sW: 1, pH: 0, pW: 0, dH: 1, dW: 1 },
+  // Stride 1 with output rows as wide as the input (im2col's shifted-plane path): small maps,
+  // unequal padding, dilation, one column, windows wider than the map, no rows left inside.
+  { C: 2, H: 4, W: 4, KH: 3, KW: 3, sH: 1, sW: 1, pH: 1, pW: 1, dH: 1, dW: 1 },
+  { C: 3, H: 2, W: 2, KH: 3, KW: 3, sH: 1, sW: 1, pH: 1, pW: 1, dH: 1, dW: 1 },
+  { C: 1, H: 5, W: 7, KH: 3, KW: 5, sH: 1, sW: 1, pH: 0, pW: 2, dH: 1, dW: 1 },
+  { C: 2, H: 6, W: 5, KH: 3, KW: 3, sH: 1, sW: 1, pH: 2, pW: 2, dH: 2, dW: 2 },
+  { C: 2, H: 3, W: 1, KH: 3, KW: 1, sH: 1, sW: 1, pH: 1, pW: 0, dH: 1, dW: 1 },
+  { C: 1, H: 3, W: 2, KH: 1, KW: 5, sH: 1, sW: 1, pH: 0, pW: 2, dH: 1, dW: 1 },
+  { C: 2, H: 1, W: 3, KH: 3, KW: 3, sH: 1, sW: 1, pH: 3, pW: 1, dH: 2, dW: 1 },
 ];
 for (let i = 0; i < 10; i++) {
   const K = 1 + Math.floor(random() * 4);
@@ -51,6 +60,26 @@ describe.each(BUILDS)('conv, pooling and optimizer kernels (%s build)', (build) 
       h.ref[`col2im${S}`](backRef, cols, ld, ...args);
       expectClose(h.read(dtype, back, g.C * g.H * g.W), h.read(dtype, backRef, g.C * g.H * g.W), dtype === 'float32' ? 1e-6 : 1e-14, 1e-6, 'col2im');
       h.free(image, cols, colsRef, back, backRef);
+    });
+
+    it.each([[2, 2], [3, 3], [4, 8], [5, 9], [6, 17], [3, 35]])('2 x 2 max pooling at stride 2 of %i x %i planes: first maxima and first NaNs as the reference', (H, W) => {
+      const NC = 3;
+      const size = NC * H * W;
+      const OH = Math.floor(H / 2), OW = Math.floor(W / 2);
+      // Small integers (ties in most windows), -Infinity, and NaN in some windows, first or later.
+      const random = seededRandom(H * 100 + W);
+      const values = Array.from({ length: size }, () => {
+        const r = random();
+        return r < 0.08 ? NaN : r < 0.12 ? -Infinity : Math.floor(r * 4);
+      });
+      const x = h.fromValues(dtype, values);
+      const out = h.alloc(dtype, NC * OH * OW), outRef = h.alloc(dtype, NC * OH * OW);
+      const arg = h.module.allocator.alloc(NC * OH * OW * 4), argRef = h.module.allocator.alloc(NC * OH * OW * 4);
+      h.k[`maxPool2d${S}`](out, arg, x, NC, H, W, OH, OW, 2, 2, 2, 2, 0, 0);
+      h.ref[`maxPool2d${S}`](outRef, argRef, x, NC, H, W, OH, OW, 2, 2, 2, 2, 0, 0);
+      expect(Array.from(h.read(dtype, out, NC * OH * OW)).map(String)).toEqual(Array.from(h.read(dtype, outRef, NC * OH * OW)).map(String));
+      expect(h.readInts(arg, NC * OH * OW)).toEqual(h.readInts(argRef, NC * OH * OW));
+      h.free(x, out, outRef, arg, argRef);
     });
 
     it.each(GEOMETRIES.filter((g) => g.pH <= g.KH / 2 && g.pW <= g.KW / 2))('pooling matches the reference for %j', (g) => {

@@ -184,6 +184,12 @@ function cases(h: Harness, dtype: Dtype): KernelCase[] {
       blocks: [f(256), f(64), ints(64, 1, 0)],
       run: ([x, out, arg]) => k[`maxPool2d${S}`](out!, arg!, x!, 4, 8, 8, 4, 4, 3, 3, 2, 2, 1, 1),
     },
+    // 2 x 2 windows at stride 2 of 4 planes of 8 x 10 -> 4 x 5 (four outputs at a time, then one).
+    {
+      name: 'maxPool2d 2 x 2',
+      blocks: [f(320), f(80), ints(80, 1, 6)],
+      run: ([x, out, arg]) => k[`maxPool2d${S}`](out!, arg!, x!, 4, 8, 10, 4, 5, 2, 2, 2, 2, 0, 0),
+    },
     { name: 'maxPool2dBackward', blocks: [zeros(256), f(64), ints(64, 64, 1)], run: ([dx, dy, arg]) => k[`maxPool2dBackward${S}`](dx!, dy!, arg!, 4, 8, 8, 4, 4) },
     { name: 'avgPool2d', blocks: [f(256), f(64)], run: ([x, out]) => k[`avgPool2d${S}`](out!, x!, 4, 8, 8, 4, 4, 3, 3, 2, 2, 1, 1, 0) },
     { name: 'avgPool2dBackward', blocks: [zeros(256), f(64)], run: ([dx, dy]) => k[`avgPool2dBackward${S}`](dx!, dy!, 4, 8, 8, 4, 4, 3, 3, 2, 2, 1, 1, 1) },
