@@ -2,8 +2,9 @@
 // batch of 64 images of 32 x 32, forward and forward + backward (the gradients of the input and
 // the weight, as training needs them; the first layer's input needs none), with the engine's
 // kernels split over 1 and over 2 threads, interleaved, medians. GFLOP/s count 2·N·OC·C·9·H·W
-// per pass (three passes for forward + backward) and are stated against the machine's measured
-// 128-bit multiply-add peak (one core for 1 thread, two cores for 2).
+// per pass (three passes for forward + backward; the backward alone is their difference) and are
+// stated against the machine's measured 128-bit multiply-add peak (one core for 1 thread, two
+// cores for 2).
 //
 //   npm run bench:conv            (QUICK=1 for fewer rounds)
 
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   const threads = module.threads;
   const peak = measureFmaPeak().fma;
   console.log(`conv2d 3x3, padding 1, batch ${BATCH}, float32: 1 and ${threads} threads; 128-bit peak ${peak.toFixed(1)} GFLOP/s per core\n`);
-  const rows = [['width', 'layer (C -> OC @ HxW)', 'fwd 1t', `fwd ${threads}t`, 'fwd+bwd 1t', `fwd+bwd ${threads}t`, 'fwd+bwd 1t % peak', `fwd+bwd ${threads}t % peak`]];
+  const rows = [['width', 'layer (C -> OC @ HxW)', 'fwd 1t', `fwd ${threads}t`, 'fwd+bwd 1t', `fwd+bwd ${threads}t`, 'fwd+bwd 1t % peak', `fwd+bwd ${threads}t % peak`, `bwd ${threads}t % peak`]];
   for (const width of [0.5, 1]) {
     for (const [c, oc, size] of LAYERS) {
       const C = c === 3 ? 3 : Math.round(c * width);
@@ -53,10 +54,13 @@ async function main(): Promise<void> {
       // The first layer computes no input gradient: two passes instead of three.
       const passes = C === 3 ? 2 : 3;
       const g = (name: string, factor: number) => (factor * flops) / medians.get(name)! / 1e6;
+      // The backward passes alone: forward + backward time minus forward time.
+      const backward = ((passes - 1) * flops) / (medians.get('both n')! - medians.get('fwd n')!) / 1e6;
       rows.push([
         String(width), `${C} -> ${OC} @ ${size}x${size}`,
         g('fwd 1', 1).toFixed(1), g('fwd n', 1).toFixed(1), g('both 1', passes).toFixed(1), g('both n', passes).toFixed(1),
         `${((100 * g('both 1', passes)) / peak).toFixed(0)}%`, `${((100 * g('both n', passes)) / (threads * peak)).toFixed(0)}%`,
+        `${((100 * backward) / (threads * peak)).toFixed(0)}%`,
       ]);
       console.log(formatTable([rows[0]!, rows[rows.length - 1]!]).split('\n')[1]);
       for (const t of [x, w, gy]) t.dispose();
