@@ -12,17 +12,9 @@
 // Statistics and sums are float64 [C][2] arrays for both dtypes. Channels are independent:
 // callers split them across threads ([first, first + count)).
 
-import { at, lanes, loadPartial } from './lanes';
+import { at, laneTotal, lanes, loadPartial } from './lanes';
 
 const SUM_BLOCK: i32 = 512;
-
-@inline
-function laneTotal<T>(v: v128): f64 {
-  if (sizeof<T>() == 4) {
-    return (<f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1)) + (<f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3));
-  }
-  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
-}
 
 // The row sums below return float64 totals; rowGradientSums leaves its second total in `second`
 // (a global: every thread runs its own instance of the module).

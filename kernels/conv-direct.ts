@@ -16,7 +16,8 @@
 //   dW[r][t] += Σ_o dY[r][o] · input[offsets[t] + o]                       (directConvWeightGrad)
 //
 // in 3 x 3 groups of (row, tap) accumulated in vectors along o and summed across lanes at the end
-// of each image. The input gradient of a stride-1 convolution is itself a stride-1 convolution of
+// of each image. (The zeros of dY at the thrown-away positions meet real input values there, so an
+// infinite input makes NaN where the column matrix would not; finite inputs give finite sums.) The input gradient of a stride-1 convolution is itself a stride-1 convolution of
 // the padded output gradient with the flipped, transposed weights (conv.ts arranges it).
 //
 // Reads: directConv reads input up to offsets[t] + positions rounded up to NR, the weight gradient
@@ -24,16 +25,11 @@
 
 import { madd } from './fma';
 import { MR, NV, nr, packA, slots } from './gemm';
-import { at } from './lanes';
+import { at, laneTotal } from './lanes';
 
 /** The micro-kernel tile of the direct convolution: MR rows | NV vectors of columns << 8. */
 export function directConvTile(): i32 {
   return MR | (NV << 8);
-}
-
-/** Elements of workspace that directConv<T> needs for `rows` rows of `taps` weights. */
-export function directConvWorkElements<T>(rows: i32, taps: i32): i32 {
-  return ((rows + MR - 1) / MR) * slots<T>() * taps + MR * nr<T>();
 }
 
 // acc (+ C when accumulating) for one tile row of NV vectors (v2 unused when NV = 2).
@@ -106,7 +102,8 @@ function tapTile<T>(taps: i32, ap: usize, b: usize, offsets: usize, c: usize, ld
  * weight rows are ldw elements apart; `offsets` holds one i32 byte offset per tap. With accumulate
  * the sums add to out, otherwise they overwrite it; nothing past `positions` is written. Input is
  * read up to offsets[t] + positions rounded up to NR (directConvTile). `work` holds
- * directConvWorkElements<T>(rows, taps) elements: the packed weights and one tile.
+ * ceil(rows / MR)·slots·taps + MR·NR elements: the packed weights (slots = 4 for float32, MR for
+ * float64) and one tile.
  */
 export function directConv<T>(
   out: usize, outImage: i32, outRow: i32, input: usize, inImage: i32,
@@ -153,16 +150,8 @@ export function directConv<T>(
 }
 
 @inline
-function laneSum<T>(v: v128): T {
-  if (sizeof<T>() == 4) {
-    return <T>((f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3)));
-  }
-  return <T>(f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1));
-}
-
-@inline
 function addTo<T>(p: usize, v: v128): void {
-  store<T>(p, load<T>(p) + laneSum<T>(v));
+  store<T>(p, <T>(<f64>load<T>(p) + laneTotal<T>(v)));
 }
 
 /**

@@ -204,7 +204,7 @@ export function packA<T>(transA: bool, a: usize, lda: i32, ic: i32, pc: i32, mcH
 
 // Stores alpha·acc + beta·C for one tile row of NV vectors (v2 is unused when NV = 2).
 @inline
-export function storeRow<T>(c: usize, v0: v128, v1: v128, v2: v128, alpha: v128, beta: T, vbeta: v128): void {
+function storeRow<T>(c: usize, v0: v128, v1: v128, v2: v128, alpha: v128, beta: T, vbeta: v128): void {
   if (beta == 0) {
     v128.store(c, v128.mul<T>(v0, alpha));
     v128.store(c, v128.mul<T>(v1, alpha), 16);

@@ -37,3 +37,12 @@ export function storePartial<T>(ptr: usize, v: v128, count: i32): void {
     store<f64>(ptr, f64x2.extract_lane(v, 0));
   }
 }
+
+/** The sum of v's lanes in float64, pairwise: (l0 + l1) + (l2 + l3). */
+@inline
+export function laneTotal<T>(v: v128): f64 {
+  if (sizeof<T>() == 4) {
+    return (<f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1)) + (<f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3));
+  }
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}

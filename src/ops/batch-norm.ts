@@ -4,9 +4,10 @@
 //   y = (x - mean_c)·gamma_c/sqrt(var_c + eps) + beta_c      (var: the biased batch variance)
 //
 // Composed of primitives (mean, subtract, square, mean, multiply, add) the forward and backward
-// passes read and write activations about fifteen times; fused, the forward reads x and writes y
-// once (the second read of a channel for its variance hits cache), the backward reads dy and x
-// and writes dx. Not differentiable twice (like conv2d).
+// passes read and write activations about fifteen times; fused, the forward visits each channel
+// three times in a row (sum, squared deviations, normalisation: the later visits mostly hit
+// cache) and writes y once, the backward visits dy and x twice and writes dx once. Not
+// differentiable twice (like conv2d).
 
 import { ArgumentError, ShapeError, formatShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -64,14 +65,20 @@ export function batchNormTraining(x: Tensor, weight: Tensor | null, bias: Tensor
     if (p.rank !== 1 || p.shape[0] !== C) throw new ShapeError(`batchNorm: ${name} must be [${C}], got ${formatShape(p.shape)}`);
   }
   if (typeof eps !== 'number' || !(eps >= 0) || !Number.isFinite(eps)) throw new ArgumentError(`batchNorm: eps must be a finite number >= 0, got ${eps}`);
+  if (N * S === 0 && C > 0) throw new ArgumentError(`batchNorm: the input ${formatShape(t.shape)} has no values per channel to take statistics of`);
   const output = Tensor.empty(t.shape, t.dtype, 'batchNorm');
-  const stats = pairs(C, 'batchNorm statistics');
   let moments: Float64Array;
   try {
-    kernelsFor(t.dtype).batchNormForward(output.ptr, stats, t.ptr, weight?.ptr ?? 0, bias?.ptr ?? 0, eps, N, C, S, 0, C);
-    moments = kernels().f64.slice(stats / 8, stats / 8 + 2 * C);
-  } finally {
-    kernels().allocator.free(stats);
+    const stats = pairs(C, 'batchNorm statistics');
+    try {
+      kernelsFor(t.dtype).batchNormForward(output.ptr, stats, t.ptr, weight?.ptr ?? 0, bias?.ptr ?? 0, eps, N, C, S, 0, C);
+      moments = kernels().f64.slice(stats / 8, stats / 8 + 2 * C);
+    } finally {
+      kernels().allocator.free(stats);
+    }
+  } catch (error) {
+    output.dispose();
+    throw error;
   }
   const mean = new Float64Array(C), variance = new Float64Array(C);
   for (let c = 0; c < C; c++) {
@@ -80,7 +87,8 @@ export function batchNormTraining(x: Tensor, weight: Tensor | null, bias: Tensor
   }
   const inputs = [t, ...(weight === null ? [] : [weight]), ...(bias === null ? [] : [bias])];
   record('batchNorm', inputs, output, { mean, variance, eps, hasWeight: weight !== null, hasBias: bias !== null });
-  return { output, mean, variance };
+  // Copies: the saved statistics stay as the backward needs them whatever the caller does.
+  return { output, mean: mean.slice(), variance: variance.slice() };
 }
 
 /** @internal The backward of batchNormTraining: [dX, dWeight?, dBias?] in the order of its inputs. */
@@ -88,11 +96,13 @@ export function batchNormBackward(gradient: Tensor, x: Tensor, weight: Tensor | 
   if (isGradEnabled()) throw new ArgumentError('backward: createGraph (second-order gradients) is not supported through batchNorm');
   const [N, C, S] = layout(x);
   const module = kernels();
-  const stats = pairs(C, 'batchNorm statistics');
-  const sums = pairs(C, 'batchNorm sums');
-  const dX = needs[0] ? Tensor.empty(x.shape, x.dtype, 'batchNorm gradient') : null;
+  let stats = 0, sums = 0;
+  let dX: Tensor | null = null;
   let totals: Float64Array;
   try {
+    stats = pairs(C, 'batchNorm statistics');
+    sums = pairs(C, 'batchNorm sums');
+    dX = needs[0] ? Tensor.empty(x.shape, x.dtype, 'batchNorm gradient') : null;
     const statsView = module.f64.subarray(stats / 8, stats / 8 + 2 * C);
     for (let c = 0; c < C; c++) {
       statsView[2 * c] = saved.mean[c]!;
@@ -104,8 +114,8 @@ export function batchNormBackward(gradient: Tensor, x: Tensor, weight: Tensor | 
     dX?.dispose();
     throw error;
   } finally {
-    module.allocator.free(stats);
-    module.allocator.free(sums);
+    if (stats !== 0) module.allocator.free(stats);
+    if (sums !== 0) module.allocator.free(sums);
   }
   const grads: (Tensor | null)[] = [dX];
   if (saved.hasWeight) {

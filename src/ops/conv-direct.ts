@@ -32,6 +32,9 @@ const MAX_PITCH_WASTE = 0.2;
 /** Whether conv2d runs `g` by taps: stride 1 and little waste on the padded pitch. */
 export function directConvApplies(g: ConvGeometry): boolean {
   if (g.strideH !== 1 || g.strideW !== 1) return false;
+  // No channels in or out: the column path writes the zeros. A window of more taps than a block
+  // holds would not fit one panel of packed weights into the workspace.
+  if (g.C === 0 || g.OC === 0 || g.KH * g.KW > BLOCK_TAPS) return false;
   // The input gradient pads the output gradient by (K - 1)·d - pad, which must not be negative.
   if (g.padH > (g.KH - 1) * g.dilationH || g.padW > (g.KW - 1) * g.dilationW) return false;
   const pitch = g.W + 2 * g.padW;
@@ -90,32 +93,39 @@ function convolve(c: TapConv, weight: Tensor, input: Tensor, out: Tensor, count:
   const tile = tileOf(bytes);
   const taps = c.KH * c.KW;
   const blocks = channelBlocks(c);
-  // Rows per call: their packed weights of the largest block fit the GEMM workspace.
+  // Rows per call: their packed weights of the largest block and one tile fit the GEMM workspace
+  // (directConvApplies keeps a block's taps small enough for one panel).
   const blockTaps = Math.max(...blocks.map(([, channels]) => channels * taps));
   const panelBytes = blockTaps * tile.slots * bytes;
   const tileBytes = tile.rows * tile.columns * bytes;
-  const rowGroup = Math.max(1, Math.floor((module.kernels.gemmWorkspaceBytes() - tileBytes) / panelBytes)) * tile.rows;
+  const rowGroup = Math.floor((module.kernels.gemmWorkspaceBytes() - tileBytes) / panelBytes) * tile.rows;
   const offsets = module.allocator.alloc(c.channels * taps * 4, 'conv2d taps');
   try {
     writeOffsets(module.i32, offsets / 4, c, 0, c.channels, bytes);
     const inImage = c.channels * planeOf(c);
-    // Each row group runs the channel blocks in order, the first overwriting, the others adding.
-    const calls = (first: number, images: number, work: number): KernelCall[] => {
+    // Images [first, first + images), output rows [rowStart, rowEnd): each row group runs the
+    // channel blocks in order, the first overwriting, the others adding.
+    const calls = (first: number, images: number, rowStart: number, rowEnd: number, work: number): KernelCall[] => {
       const list: KernelCall[] = [];
-      for (let r0 = 0; r0 < c.outRows; r0 += rowGroup) {
+      for (let r0 = rowStart; r0 < rowEnd; r0 += rowGroup) {
         blocks.forEach(([c0, channels], b) => list.push({
           name: `directConv${bytes === 4 ? 'F32' : 'F64'}`,
           args: [
             out.ptr + (first * outImage + r0 * outRow) * bytes, outImage, outRow, input.ptr + first * inImage * bytes, inImage,
-            weight.ptr + r0 * c.channels * taps * bytes, c.channels * taps, Math.min(rowGroup, c.outRows - r0), c0 * taps, channels * taps, offsets,
+            weight.ptr + r0 * c.channels * taps * bytes, c.channels * taps, Math.min(rowGroup, rowEnd - r0), c0 * taps, channels * taps, offsets,
             c.positions, images, b > 0 ? 1 : 0, work,
           ],
         }));
       }
       return list;
     };
-    const threads = Math.min(module.pool.active, count);
-    module.pool.run(splitRange(count, threads, 1).map(([start, end], p) => calls(start, end - start, module.gemmWorkspace(p))));
+    // Parts: ranges of images; with fewer images than threads (a single image, say), ranges of
+    // output rows. Either way each output entry is the same sum.
+    const threads = module.pool.active;
+    const parts = count >= threads
+      ? splitRange(count, threads, 1).map(([start, end]) => [start, end - start, 0, c.outRows] as const)
+      : splitRange(c.outRows, threads, tile.rows).map(([start, end]) => [0, count, start, end] as const);
+    module.pool.run(parts.map(([first, images, rowStart, rowEnd], p) => calls(first, images, rowStart, rowEnd, module.gemmWorkspace(p))));
   } finally {
     module.allocator.free(offsets);
   }
@@ -127,8 +137,13 @@ function padded(src: Tensor, n0: number, count: number, c: TapConv, h: number, w
   const tile = tileOf(src.dtype === 'float32' ? 4 : 8);
   const plane = planeOf(c);
   const out = Tensor.empty([count * c.channels * plane + slackOf(c, tile)], src.dtype, owner);
-  kernelsFor(src.dtype).fill(out.ptr, 0, out.size);
-  stridedCopy(out, src, [count * c.channels, h, w], [h * w, w, 1], n0 * c.channels * h * w, [plane, c.pitch, 1], top * c.pitch + left);
+  try {
+    kernelsFor(src.dtype).fill(out.ptr, 0, out.size);
+    stridedCopy(out, src, [count * c.channels, h, w], [h * w, w, 1], n0 * c.channels * h * w, [plane, c.pitch, 1], top * c.pitch + left);
+  } catch (error) {
+    out.dispose();
+    throw error;
+  }
   return out;
 }
 
@@ -145,10 +160,14 @@ function forwardConv(g: ConvGeometry): TapConv {
   };
 }
 
-// The input gradient's convolution: dY planes padded by (K - 1)·d - pad, C output rows of H x W.
+// The padding of dY for the input gradient: (K - 1)·d - pad per axis.
+function gradientPadding(g: ConvGeometry): [number, number] {
+  return [(g.KH - 1) * g.dilationH - g.padH, (g.KW - 1) * g.dilationW - g.padW];
+}
+
+// The input gradient's convolution: dY planes padded by gradientPadding, C output rows of H x W.
 function inputGradientConv(g: ConvGeometry): TapConv {
-  const qh = (g.KH - 1) * g.dilationH - g.padH;
-  const qw = (g.KW - 1) * g.dilationW - g.padW;
+  const [qh, qw] = gradientPadding(g);
   return {
     channels: g.OC, planeH: g.OH + 2 * qh, pitch: g.OW + 2 * qw, outRows: g.C, positions: g.H * (g.OW + 2 * qw),
     KH: g.KH, KW: g.KW, dh: g.dilationH, dw: g.dilationW,
@@ -169,13 +188,14 @@ function convolveImages(
   for (let n0 = 0; n0 < g.N; n0 += chunk) {
     const count = Math.min(chunk, g.N - n0);
     const input = padded(src, n0, count, c, srcHW[0], srcHW[1], padAt[0], padAt[1], 'conv2d');
-    const result = Tensor.empty([count * outImage], src.dtype, 'conv2d');
+    let result: Tensor | null = null;
     try {
+      result = Tensor.empty([count * outImage], src.dtype, 'conv2d');
       convolve(c, weight, input, result, count, outImage, outRow);
       stridedCopy(out, result, [count, c.outRows, oh, ow], [outImage, outRow, c.pitch, 1], 0, [c.outRows * oh * ow, oh * ow, ow, 1], n0 * c.outRows * oh * ow);
     } finally {
       input.dispose();
-      result.dispose();
+      result?.dispose();
     }
   }
 }
@@ -191,9 +211,7 @@ export function directConvInputGradient(g: ConvGeometry, gradient: Tensor, weigh
   const flipped = Tensor.empty([g.C, g.OC * g.KH * g.KW], weight.dtype, 'conv2d gradient');
   try {
     kernelsFor(weight.dtype).flipConvWeights(flipped.ptr, weight.ptr, g.OC, g.C, g.KH * g.KW);
-    const qh = (g.KH - 1) * g.dilationH - g.padH;
-    const qw = (g.KW - 1) * g.dilationW - g.padW;
-    convolveImages(g, c, flipped, gradient, [g.OH, g.OW], [qh, qw], dX, [g.H, g.W]);
+    convolveImages(g, c, flipped, gradient, [g.OH, g.OW], gradientPadding(g), dX, [g.H, g.W]);
   } finally {
     flipped.dispose();
   }
@@ -218,18 +236,20 @@ export function directConvWeightGradient(g: ConvGeometry, x: Tensor, gradient: T
     for (let n0 = 0; n0 < g.N; n0 += chunk) {
       const count = Math.min(chunk, g.N - n0);
       const input = padded(x, n0, count, c, g.H, g.W, g.padH, g.padW, 'conv2d gradient');
-      const grad = Tensor.empty([count * gradImage], x.dtype, 'conv2d gradient');
+      let grad: Tensor | null = null;
       try {
+        grad = Tensor.empty([count * gradImage], x.dtype, 'conv2d gradient');
         // dY on the input's pitch, zero at the positions past each row.
         k.fill(grad.ptr, 0, grad.size);
         stridedCopy(grad, gradient, [count * g.OC, g.OH, g.OW], [g.OH * g.OW, g.OW, 1], n0 * g.OC * g.OH * g.OW, [gradRow, c.pitch, 1], 0);
+        const gradPtr = grad.ptr;
         module.pool.run(parts.map(([r0, rows, t0, tapCount]) => [{
           name: `directConvWeightGrad${bytes === 4 ? 'F32' : 'F64'}`,
-          args: [dW.ptr, taps, r0, rows, t0, tapCount, grad.ptr, gradImage, gradRow, input.ptr, g.C * planeOf(c), offsets, vectors, count],
+          args: [dW.ptr, taps, r0, rows, t0, tapCount, gradPtr, gradImage, gradRow, input.ptr, g.C * planeOf(c), offsets, vectors, count],
         }]));
       } finally {
         input.dispose();
-        grad.dispose();
+        grad?.dispose();
       }
     }
   } finally {

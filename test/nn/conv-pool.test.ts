@@ -170,12 +170,14 @@ describe('conv2d', () => {
       expect(result.ok, JSON.stringify(result.worst)).toBe(true);
     });
 
-    it('by taps, bitwise the same values and gradients with one thread and with all of them', async () => {
+    // Batches of 7 images (split by images) and of 1 (split by output rows); 10 output channels
+    // (the weight gradient split by rows) and 7 (by taps: 3 groups of rows divide unevenly).
+    it.each([[7, 10], [1, 10], [7, 7]])('by taps, bitwise the same values and gradients with one thread and with all of them (%i images, %i channels out)', async (N, OC) => {
       const pool = kernels().pool;
       const run = (threads: number) => {
         pool.active = threads;
-        const x = randn([7, 8, 16, 18], { seed: 17, requiresGrad: true });
-        const w = randn([10, 8, 3, 3], { seed: 18, requiresGrad: true });
+        const x = randn([N, 8, 16, 18], { seed: 17, requiresGrad: true });
+        const w = randn([OC, 8, 3, 3], { seed: 18, requiresGrad: true });
         const partsBefore = pool.counters.parts;
         const y = conv2d(x, w, null, { padding: 1 });
         const split = pool.counters.parts > partsBefore;
@@ -195,6 +197,21 @@ describe('conv2d', () => {
         pool.active = pool.threads;
       }
     });
+  });
+
+  it('no channels in or out: zeros, and zero gradients', () => {
+    for (const [C, OC] of [[0, 3], [2, 0]] as const) {
+      const x = randn([2, C, 8, 8], { seed: 20, requiresGrad: true });
+      const w = randn([OC, C, 3, 3], { seed: 21, requiresGrad: true });
+      const b = randn([OC], { seed: 22, requiresGrad: true });
+      const y = conv2d(x, w, b, { padding: 1 });
+      expect(y.shape).toEqual([2, OC, 8, 8]);
+      const bias = b.toArray();
+      y.toArray().forEach((v, i) => expect(v).toBe(bias[Math.floor(i / 64) % OC]!));
+      y.sum().backward();
+      expect(Array.from(x.grad!.toArray()).every((v) => v === 0)).toBe(true);
+      expect(w.grad!.shape).toEqual([OC, C, 3, 3]);
+    }
   });
 
   it('rejects mismatched channels and kernels that do not fit', () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AdaptiveAvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss, Dropout, Flatten, LeakyReLU, Linear, LocalResponseNorm,
   MSELoss, MaxPool2d, Parameter, ReLU, Sequential, Sigmoid, Tanh, alexnet, fc2, gradcheck, kaimingNormal, kaimingUniform,
-  lenet5, randn, tensor, vgg16, xavierUniform, zfnet, ZeroPad2d, findLayer, type Tensor,
+  lenet5, randn, tensor, vgg16, xavierUniform, zfnet, ZeroPad2d, findLayer, batchNormTraining, type Tensor,
 } from '../../src/index.js';
 
 function withParams(module: { parameters(): Tensor[] }, x: Tensor, fn: () => Tensor) {
@@ -73,6 +73,24 @@ describe('layer behaviour', () => {
     const z = bn.forward(x).toArray();
     const expected = x.sub(bn.runningMean!.reshape([1, 2, 1, 1])).div(bn.runningVar!.add(1e-5).sqrt().reshape([1, 2, 1, 1])).toArray();
     z.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 12));
+  });
+
+  it('batchNormTraining: the statistics it returns are copies; bad input is a clear error', () => {
+    const x = randn([4, 3, 5], { dtype: 'float64', seed: 11, requiresGrad: true });
+    const w = randn([3], { dtype: 'float64', seed: 12, requiresGrad: true });
+    const first = batchNormTraining(x, w, null, 1e-5);
+    first.output.square().sum().backward();
+    const want = Array.from(x.grad!.toArray());
+    x.grad = null;
+    const second = batchNormTraining(x, w, null, 1e-5);
+    second.mean.fill(100);
+    second.variance.fill(100);
+    second.output.square().sum().backward();
+    expect(Array.from(x.grad!.toArray())).toEqual(want);
+    expect(() => batchNormTraining(randn([0, 3, 4]), null, null, 1e-5)).toThrow(/batchNorm: the input \[0,3,4\] has no values per channel/);
+    expect(() => batchNormTraining(randn([2, 3]), randn([4]), null, 1e-5)).toThrow(/batchNorm: weight must be \[3\], got \[4\]/);
+    expect(() => batchNormTraining(randn([2, 3]), null, null, -1)).toThrow(/batchNorm: eps must be a finite number >= 0, got -1/);
+    expect(() => batchNormTraining(randn([6]), null, null, 1e-5)).toThrow(/batchNorm: input must be \[N, C, ...\]/);
   });
 
   it('BatchNorm refuses to train on one value per channel (as PyTorch does)', () => {
