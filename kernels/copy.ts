@@ -12,7 +12,7 @@
 // desc (i32, caller-provided): shape[rank], outStrides[rank], srcStrides[rank], then rank i32 of
 // scratch for the odometer.
 
-import { at, lanes } from './lanes';
+import { at, lanes, storeTransposed } from './lanes';
 import { copyElements } from './short-rows';
 
 const TRANSPOSE_BLOCK: i32 = 32;
@@ -53,21 +53,10 @@ function transposeBlock<T>(out: usize, oj: i32, src: usize, sk: i32, rows: i32, 
           const skBytes = <usize>sk * sizeof<T>();
           const d = at<T>(out, <usize>j * oj + k);
           const ojBytes = <usize>oj * sizeof<T>();
-          if (sizeof<T>() == 4) {
-            // Columns of src (fixed k) become rows of out (fixed j).
-            const x0 = v128.load(s), x1 = v128.load(s + skBytes);
-            const x2 = v128.load(s + 2 * skBytes), x3 = v128.load(s + 3 * skBytes);
-            const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5), t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
-            const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7), t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
-            v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-            v128.store(d + ojBytes, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
-            v128.store(d + 2 * ojBytes, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
-            v128.store(d + 3 * ojBytes, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
-          } else {
-            const x0 = v128.load(s), x1 = v128.load(s + skBytes);
-            v128.store(d, i64x2.shuffle(x0, x1, 0, 2));
-            v128.store(d + ojBytes, i64x2.shuffle(x0, x1, 1, 3));
-          }
+          // Columns of src (fixed k) become rows of out (fixed j).
+          const x0 = v128.load(s), x1 = v128.load(s + skBytes);
+          const x2 = sizeof<T>() == 4 ? v128.load(s + 2 * skBytes) : x0, x3 = sizeof<T>() == 4 ? v128.load(s + 3 * skBytes) : x0;
+          storeTransposed<T>(d, ojBytes, x0, x1, x2, x3);
         }
         for (; k < kEnd; k++) {
           for (let r = 0; r < L; r++) {

@@ -20,6 +20,7 @@
 
 import { madd } from './fma';
 import { gemmSmallN, smallNMax } from './gemm-small-n';
+import { storeTransposed } from './lanes';
 
 // Tile shape per build. With FMA (relaxed build) 3 rows x 3 vectors: nine accumulators give the
 // FMA pipes slack (FMA latency 4 x 2 ports needs 8 chains in flight) and measured 4-7% faster
@@ -98,13 +99,7 @@ function packB<T>(transB: bool, b: usize, ldb: i32, pc: i32, jc: i32, kcHere: i3
             const r1 = r0 + srcStride, r2 = r1 + srcStride, r3 = r2 + srcStride;
             for (; p + 4 <= kcHere; p += 4) {
               const off = <usize>p << 2;
-              const x0 = v128.load(r0 + off), x1 = v128.load(r1 + off), x2 = v128.load(r2 + off), x3 = v128.load(r3 + off);
-              const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5), t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
-              const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7), t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
-              v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-              v128.store(dst + rowBytes, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
-              v128.store(dst + 2 * rowBytes, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
-              v128.store(dst + 3 * rowBytes, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+              storeTransposed<T>(dst, rowBytes, v128.load(r0 + off), v128.load(r1 + off), v128.load(r2 + off), v128.load(r3 + off));
               dst += 4 * rowBytes;
             }
           } else {
@@ -112,8 +107,7 @@ function packB<T>(transB: bool, b: usize, ldb: i32, pc: i32, jc: i32, kcHere: i3
             for (; p + 2 <= kcHere; p += 2) {
               const off = <usize>p << 3;
               const x0 = v128.load(r0 + off), x1 = v128.load(r1 + off);
-              v128.store(dst, i64x2.shuffle(x0, x1, 0, 2));
-              v128.store(dst + rowBytes, i64x2.shuffle(x0, x1, 1, 3));
+              storeTransposed<T>(dst, rowBytes, x0, x1, x0, x1);
               dst += 2 * rowBytes;
             }
           }
@@ -170,12 +164,7 @@ export function packA<T>(transA: bool, a: usize, lda: i32, ic: i32, pc: i32, mcH
         const off = <usize>p << 2;
         const x0 = v128.load(r0 + off), x1 = v128.load(r1 + off), x2 = v128.load(r2 + off);
         const x3 = MR == 4 ? v128.load(r3 + off) : i32x4.splat(0);
-        const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5), t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
-        const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7), t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
-        v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-        v128.store(dst, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
-        v128.store(dst, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
-        v128.store(dst, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
+        storeTransposed<T>(dst, 16, x0, x1, x2, x3);
         dst += 64;
       }
     } else if (height == MR && slots<T>() == 4) {

@@ -46,3 +46,22 @@ export function laneTotal<T>(v: v128): f64 {
   }
   return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
 }
+
+/**
+ * Stores the transpose of a square of lanes x lanes elements: rows x0..x3 (float32; x0, x1 for
+ * float64, the others unused) become columns, stored `strideBytes` apart from dst.
+ */
+@inline
+export function storeTransposed<T>(dst: usize, strideBytes: usize, x0: v128, x1: v128, x2: v128, x3: v128): void {
+  if (sizeof<T>() == 4) {
+    const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5), t1 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
+    const t2 = i32x4.shuffle(x0, x1, 2, 6, 3, 7), t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
+    v128.store(dst, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+    v128.store(dst + strideBytes, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+    v128.store(dst + 2 * strideBytes, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+    v128.store(dst + 3 * strideBytes, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
+  } else {
+    v128.store(dst, i64x2.shuffle(x0, x1, 0, 2));
+    v128.store(dst + strideBytes, i64x2.shuffle(x0, x1, 1, 3));
+  }
+}

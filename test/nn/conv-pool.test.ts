@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { adaptiveAvgPool2d, avgPool2d, conv2d, gradcheck, maxPool2d, randn, type Tensor } from '../../src/index.js';
-import { kernels } from '../../src/backend/engine.js';
+import { expectSameWithAllThreads } from '../helpers/thread-equality.js';
 import { directConvApplies } from '../../src/ops/conv-direct.js';
 import type { ConvGeometry } from '../../src/ops/conv.js';
 
@@ -173,29 +173,14 @@ describe('conv2d', () => {
     // Batches of 7 images (split by images) and of 1 (split by output rows); 10 output channels
     // (the weight gradient split by rows) and 7 (by taps: 3 groups of rows divide unevenly).
     it.each([[7, 10], [1, 10], [7, 7]])('by taps, bitwise the same values and gradients with one thread and with all of them (%i images, %i channels out)', async (N, OC) => {
-      const pool = kernels().pool;
-      const run = (threads: number) => {
-        pool.active = threads;
-        const x = randn([N, 8, 16, 18], { seed: 17, requiresGrad: true });
-        const w = randn([OC, 8, 3, 3], { seed: 18, requiresGrad: true });
-        const partsBefore = pool.counters.parts;
-        const y = conv2d(x, w, null, { padding: 1 });
-        const split = pool.counters.parts > partsBefore;
+      const x = randn([N, 8, 16, 18], { seed: 17, requiresGrad: true });
+      const w = randn([OC, 8, 3, 3], { seed: 18, requiresGrad: true });
+      await expectSameWithAllThreads(() => conv2d(x, w, null, { padding: 1 }), (y) => {
+        x.grad = null;
+        w.grad = null;
         y.mul(randn(y.shape, { seed: 19 })).sum().backward();
-        return { result: [y, x.grad!, w.grad!].map((t) => Array.from(t.toArray())), split };
-      };
-      try {
-        const one = run(1);
-        if (pool.threads > 1) {
-          run(pool.threads);
-          for (const deadline = Date.now() + 20_000; pool.readyWorkers === 0 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 10));
-        }
-        const all = run(pool.threads);
-        if (pool.threads > 1) expect(all.split, 'the convolution was split').toBe(true);
-        expect(all.result).toEqual(one.result);
-      } finally {
-        pool.active = pool.threads;
-      }
+        return [y, x.grad!, w.grad!];
+      }, 'the convolution');
     });
   });
 

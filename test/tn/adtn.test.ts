@@ -2,11 +2,11 @@
 // generic einsum implementation, gradients in float64 (with and without checkpoint recomputation).
 
 import { describe, expect, it } from 'vitest';
+import { expectSameWithAllThreads } from '../helpers/thread-equality.js';
 import {
   AdtnWeight, adtnParameterCount, memoryStats, applyCircuit, brickWall, einsum, gradcheck, noGrad, planAdtn, randn, sitesFor, tensor, type CircuitSpec, type Tensor,
 } from '../../src/index.js';
 import { planCircuitPasses } from '../../src/ops/circuit-passes.js';
-import { kernels } from '../../src/backend/engine.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
@@ -176,31 +176,14 @@ describe('ADTN plan and weight', () => {
   it('splits a pass over the threads with bitwise the same results and gradients as one thread', async () => {
     const spec: CircuitSpec = { sites: 16, localDim: 2, steps: brickWall(16, 2, 'relu', 0) };
     expect(planCircuitPasses(spec, 4).every((pass) => pass.blocks > 1), 'every pass has blocks to split').toBe(true);
-    const pool = kernels().pool;
-    const run = (threads: number) => {
-      pool.active = threads;
-      const gates = randn([30, 4, 4], { seed: 21, std: 0.5, requiresGrad: true });
-      const state = randn([2 ** 16], { seed: 22, requiresGrad: true });
-      const partsBefore = pool.counters.parts;
-      const out = applyCircuit(state, gates, spec);
-      const split = pool.counters.parts > partsBefore;
+    const gates = randn([30, 4, 4], { seed: 21, std: 0.5, requiresGrad: true });
+    const state = randn([2 ** 16], { seed: 22, requiresGrad: true });
+    await expectSameWithAllThreads(() => applyCircuit(state, gates, spec), (out) => {
+      gates.grad = null;
+      state.grad = null;
       out.square().sum().backward();
-      const result = [out, gates.grad!, state.grad!].map((t) => Array.from(t.toArray() as Float32Array));
-      return { result, split };
-    };
-    try {
-      const one = run(1);
-      if (pool.threads > 1) {
-        // Workers start with the first split task: wait until one serves, so the split is real.
-        run(pool.threads);
-        for (const deadline = Date.now() + 20_000; pool.readyWorkers === 0 && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      const all = run(pool.threads);
-      if (pool.threads > 1) expect(all.split, 'the forward passes were split').toBe(true);
-      expect(all.result).toEqual(one.result);
-    } finally {
-      pool.active = pool.threads;
-    }
+      return [out, gates.grad!, state.grad!];
+    }, 'the forward passes');
   });
 
   it('gives the same gradients when the backward pass recomputes from checkpoints', () => {
