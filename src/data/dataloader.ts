@@ -32,7 +32,23 @@ export interface DataLoaderOptions {
   shift?: number;
 }
 
-/** One batch of a DataLoader: the normalised samples as a tensor, their labels, and the batch's index. */
+/**
+ * Where a batch's samples come from: what a loss needs to keep per-sample values from one epoch to
+ * the next (distillation keeps the teacher's logits).
+ */
+export interface BatchOrigin {
+  /** The data set the samples were read from. */
+  data: ImageDataset;
+  /** Index of each of the batch's samples in `data`. */
+  samples: Int32Array;
+  /**
+   * Equal for two loaders that turn a sample into the same input (the same normalisation and
+   * dtype); null when the inputs are augmented at random, so that no two reads of a sample agree.
+   */
+  inputKey: string | null;
+}
+
+/** One batch of a DataLoader: the normalised samples as a tensor, their labels, the batch's index and its origin. */
 export interface Batch {
   /** [batch, ...sample shape] */
   x: Tensor;
@@ -40,6 +56,8 @@ export interface Batch {
   y: Int32Array;
   /** Index of the batch within the epoch. */
   index: number;
+  /** The data set and sample indices the batch was read from. */
+  origin: BatchOrigin;
 }
 
 /**
@@ -58,6 +76,7 @@ export class DataLoader implements Iterable<Batch> {
   private readonly tables: Float64Array[];
   private readonly dtype: Dtype;
   private readonly shift: number;
+  private readonly inputKey: string | null;
   private epochs = 0;
 
   constructor(readonly data: ImageDataset, readonly options: DataLoaderOptions) {
@@ -93,6 +112,7 @@ export class DataLoader implements Iterable<Batch> {
       const s = std[std.length === 1 ? 0 : c]!;
       return Float64Array.from({ length: 256 }, (_, b) => (b / 255 - m) / s);
     });
+    this.inputKey = shift > 0 ? null : `${this.dtype} mean ${mean.join(',')} std ${std.join(',')}`;
   }
 
   get size(): number {
@@ -159,7 +179,7 @@ export class DataLoader implements Iterable<Batch> {
     this.epochs++;
     for (let index = 0; index < this.length; index++) {
       const indices = order.subarray(index * this.batchSize, Math.min(this.size, (index + 1) * this.batchSize));
-      yield { ...this.batchOf(indices), index };
+      yield { ...this.batchOf(indices), index, origin: { data: this.data, samples: indices.slice(), inputKey: this.inputKey } };
     }
   }
 

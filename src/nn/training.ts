@@ -5,13 +5,16 @@ import { noGrad } from '../autograd/graph.js';
 import { tidy } from '../tensor/lifetime.js';
 import { crossEntropy } from '../ops/composite.js';
 import { argmax } from '../ops/reduce.js';
-import type { DataLoader } from '../data/dataloader.js';
+import type { BatchOrigin, DataLoader } from '../data/dataloader.js';
 import type { Module } from './module.js';
 import type { Optimizer } from './optim/optimizer.js';
 import type { LRSchedule } from './optim/schedules.js';
 
-/** A training loss of the logits, the labels and (for losses that need them, e.g. distillation) the inputs. */
-export type LossFunction = (logits: Tensor, labels: Int32Array, inputs?: Tensor) => Tensor;
+/**
+ * A training loss of the logits, the labels and, for losses that need them (distillation), the
+ * inputs and where they came from (fit and evaluate pass both).
+ */
+export type LossFunction = (logits: Tensor, labels: Int32Array, inputs?: Tensor, origin?: BatchOrigin) => Tensor;
 
 /** Progress of one training batch, passed to FitOptions.onBatch. */
 export interface BatchReport {
@@ -85,10 +88,10 @@ export function evaluate(model: Module, loader: DataLoader, loss: LossFunction =
   let right = 0;
   let count = 0;
   noGrad(() => {
-    for (const { x, y } of loader) {
+    for (const { x, y, origin } of loader) {
       tidy(() => {
         const logits = model.forward(x);
-        total += loss(logits, y, x).item() * y.length;
+        total += loss(logits, y, x, origin).item() * y.length;
         right += correct(logits, y);
         count += y.length;
         x.dispose();
@@ -115,11 +118,11 @@ export async function fit(model: Module, optimizer: Optimizer, loader: DataLoade
     let total = 0;
     let right = 0;
     let count = 0;
-    for (const { x, y, index } of loader) {
+    for (const { x, y, index, origin } of loader) {
       // One step in a tidy scope: its activations are freed when it ends, not a step later.
       const [value, batchRight] = tidy(() => {
         const logits = model.forward(x);
-        const l = loss(logits, y, x);
+        const l = loss(logits, y, x, origin);
         optimizer.zeroGrad();
         l.backward();
         optimizer.step();

@@ -1,7 +1,7 @@
 // Distillation loss: its value against the formula, its gradient, the teacher left untouched.
 
 import { describe, expect, it } from 'vitest';
-import { Dropout, Linear, Sequential, crossEntropy, distillationLoss, gradcheck, randn, tensor } from '../../src/index.js';
+import { Adam, DataLoader, Dropout, Flatten, Linear, Sequential, crossEntropy, distillationLoss, fit, gradcheck, randn, tensor, type ImageDataset, type Tensor } from '../../src/index.js';
 
 function logSoftmax(row: number[]): number[] {
   const m = Math.max(...row);
@@ -53,5 +53,68 @@ describe('distillationLoss', () => {
     expect(() => distillationLoss(teacher, { alpha: 1.5 })).toThrow(/alpha must be in \[0, 1\]/);
     expect(() => distillationLoss({} as never)).toThrow(/teacher must be a Module/);
     expect(() => distillationLoss(teacher)(tensor([[1, 2, 3]], { dtype: 'float64' }), Int32Array.from([0]))).toThrow(/needs the batch inputs/);
+  });
+
+  describe('keeps the teacher\'s logits per sample', () => {
+    // A fixed teacher that counts the samples it is run on.
+    class CountingTeacher extends Sequential {
+      samples = 0;
+      override forward(x: Tensor): Tensor {
+        this.samples += x.shape[0]!;
+        return super.forward(x);
+      }
+    }
+    const images = (seed: number): ImageDataset => ({
+      images: Uint8Array.from({ length: 23 * 16 }, (_, i) => (i * 37 + seed * 101) % 256),
+      labels: Int32Array.from({ length: 23 }, (_, i) => (i * 7 + seed) % 3),
+      shape: [1, 4, 4],
+      classes: 3,
+    });
+    const makeTeacher = () => new CountingTeacher(new Flatten(), new Linear(16, 3, { dtype: 'float64', seed: 5 }));
+    const train = async (options: { cacheTeacher: boolean; shift?: number; mean?: number }) => {
+      const teacher = makeTeacher();
+      const student = new Sequential(new Flatten(), new Linear(16, 3, { dtype: 'float64', seed: 6 }));
+      const loader = new DataLoader(images(1), { batchSize: 5, shuffle: true, seed: 3, dtype: 'float64', shift: options.shift ?? 0, mean: [options.mean ?? 0] });
+      const loss = distillationLoss(teacher, { temperature: 2, alpha: 0.8, cacheTeacher: options.cacheTeacher });
+      const reports = await fit(student, new Adam(student.parameters(), { lr: 0.01 }), loader, { epochs: 3, loss });
+      return { teacher, losses: reports.map((r) => r.loss), loss, loader };
+    };
+
+    it('runs the teacher once per sample, with the losses of a teacher run on every batch', async () => {
+      const cached = await train({ cacheTeacher: true });
+      const direct = await train({ cacheTeacher: false });
+      expect(cached.teacher.samples).toBe(23);
+      expect(direct.teacher.samples).toBe(3 * 23);
+      cached.losses.forEach((l, i) => expect(l).toBeCloseTo(direct.losses[i]!, 12));
+    });
+
+    it('runs the teacher on every augmented batch, and keeps data sets and normalisations apart', async () => {
+      expect((await train({ cacheTeacher: true, shift: 1 })).teacher.samples).toBe(3 * 23);
+      // The same data set read with another mean: its own table, and the losses of the uncached run.
+      const { teacher, loss } = await train({ cacheTeacher: true });
+      const student = new Sequential(new Flatten(), new Linear(16, 3, { dtype: 'float64', seed: 6 }));
+      const shiftedMean = new DataLoader(images(1), { batchSize: 5, dtype: 'float64', mean: [0.5] });
+      const other = new DataLoader(images(2), { batchSize: 5, dtype: 'float64' });
+      const plain = distillationLoss(makeTeacher(), { temperature: 2, alpha: 0.8, cacheTeacher: false });
+      for (const loader of [shiftedMean, other]) {
+        const before = teacher.samples;
+        for (const { x, y, origin } of loader) {
+          const z = student.forward(x);
+          expect(loss(z, y, x, origin).item()).toBeCloseTo(plain(z, y, x, origin).item(), 12);
+        }
+        expect(teacher.samples - before).toBe(23);
+      }
+    });
+
+    it('refuses an origin that does not match the inputs', () => {
+      const loss = distillationLoss(makeTeacher());
+      const data = images(1);
+      const x = randn([2, 1, 4, 4], { dtype: 'float64', seed: 1 });
+      const z = randn([2, 3], { dtype: 'float64', seed: 2 });
+      const y = Int32Array.from([0, 1]);
+      expect(() => loss(z, y, x, { data, samples: Int32Array.from([0]), inputKey: 'k' })).toThrow(/origin names 1 samples, the inputs hold 2/);
+      expect(() => loss(z, y, x, { data, samples: Int32Array.from([0, 23]), inputKey: 'k' })).toThrow(/samples outside the data set's 23/);
+      expect(() => distillationLoss(makeTeacher(), { cacheTeacher: 1 as never })).toThrow(/cacheTeacher must be true or false/);
+    });
   });
 });
