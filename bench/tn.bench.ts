@@ -7,7 +7,9 @@
 //     circuit), which bound what any schedule of the backward pass can reach;
 //  2. Q = 24, M = 2 (a 4096x4096 weight): forward and forward + backward;
 //  3. einsum with a planned path against left to right, on a matrix chain and a small network;
-//  4. the ADTN circuits (Q = 16; FC-2's fc1, Q = 20; Q = 24) split over 1 and 2 threads.
+//  4. the ADTN circuits (Q = 16; FC-2's fc1, Q = 20; Q = 24) split over 1 and 2 threads;
+//  5. FC-2's fc1 generated at local dimensions 2, 3 and 4 (gates of 16, 81 and 256 entries), with the
+//     rate of multiply-adds each reaches.
 // Every engine's circuit output is read back and compared with the fused kernels' output.
 //
 //   npm run bench:tn            (QUICK=1 for fewer rounds)
@@ -274,6 +276,29 @@ async function adtnThreads(): Promise<string[][]> {
   return rows;
 }
 
+// FC-2's fc1 (1024 x 784, flat layout) at d = 2, 3, 4 with depths that give a few thousand
+// parameters: forward + backward of a training step. Multiply-adds: each gate does d^Q·D forward,
+// and the backward twice that (state and gate gradients) plus a recomputed forward.
+async function adtnLocalDims(): Promise<string[][]> {
+  const cases = ([[2, 8], [3, 4], [4, 2]] as const).map(([d, M]) => {
+    const weight = new AdtnWeight([1024, 784], { depth: M, localDim: d, layout: 'flat', seed: 3 });
+    const train = () => tidy(() => {
+      weight.generate().square().mean().backward();
+      for (const p of weight.parameters()) p.grad = null;
+    });
+    const plan = weight.plan;
+    const multiplyAdds = 4 * plan.gateCount * d ** plan.sites * d * d;
+    return { name: `d=${d}, M=${M} (Q=${plan.sites})`, train, parameters: weight.numParameters(), multiplyAdds };
+  });
+  const medians = await interleavedMedians(cases.map((c) => ({ name: c.name, fn: c.train })), { rounds: quick ? 3 : 5, timePerRound: 1 });
+  const rows = [['FC-2 fc1 by local dimension', 'parameters', 'forward+backward ms', 'GFLOP/s']];
+  for (const c of cases) {
+    const ms = medians.get(c.name)!;
+    rows.push([c.name, String(c.parameters), ms.toFixed(1), (2 * c.multiplyAdds / ms / 1e6).toFixed(1)]);
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   if (!relaxedSimdSupported()) throw new Error('run with node --experimental-wasm-relaxed-simd (npm run bench:tn does)');
   await tf.setBackend('wasm');
@@ -287,6 +312,8 @@ async function main(): Promise<void> {
   console.log(formatTable(await adtnQ24()));
   console.log();
   console.log(formatTable(await adtnThreads()));
+  console.log();
+  console.log(formatTable(await adtnLocalDims()));
 }
 
 await main();

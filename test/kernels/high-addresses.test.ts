@@ -39,12 +39,12 @@ function cases(h: Harness, dtype: Dtype): KernelCase[] {
     return { elements, int: true, values: Int32Array.from({ length: elements }, () => Math.floor(random() * limit)) };
   };
   const zeros = (elements: number) => f(elements, new Float64Array(elements));
-  const gate = (A: number, B: number): KernelCase[] => [
-    { name: `applyGate A=${A} B=${B}`, blocks: [f(4 * A * B), f(16), f(4 * A * B)], run: ([out, g, s]) => k[`applyGate${S}`](out!, s!, g!, A, 4, B, 0) },
+  const gate = (A: number, B: number, D = 4): KernelCase[] => [
+    { name: `applyGate A=${A} D=${D} B=${B}`, blocks: [f(D * A * B), f(D * D), f(D * A * B)], run: ([out, g, s]) => k[`applyGate${S}`](out!, s!, g!, A, D, B, 0) },
     {
-      name: `gateBackward A=${A} B=${B}`,
-      blocks: [f(4 * A * B), f(16), f(4 * A * B), f(4 * A * B), f(16)],
-      run: ([dS, dG, gOut, s, g]) => k[`gateBackward${S}`](dS!, dG!, gOut!, s!, g!, A, 4, B),
+      name: `gateBackward A=${A} D=${D} B=${B}`,
+      blocks: [f(D * A * B), f(D * D), f(D * A * B), f(D * A * B), f(D * D)],
+      run: ([dS, dG, gOut, s, g]) => k[`gateBackward${S}`](dS!, dG!, gOut!, s!, g!, A, D, B),
     },
   ];
   // A pass of a gate, a relu and a gate on the gathered window [0, 2] of 8 sites (4 columns per
@@ -123,6 +123,9 @@ function cases(h: Harness, dtype: Dtype): KernelCase[] {
     },
     // Gates on every layout path: rows of one value (B = 1), pairs (B = 2), one vector, several, wide tiles.
     ...gate(64, 1), ...gate(32, 2), ...gate(16, 4), ...gate(4, 32), ...gate(1, 1024),
+    // 16 x 16 gates (gate-wide.ts; blocks here are whole vectors, so no D = 9): across i (B = 1) and
+    // along b, with a partial last vector.
+    ...gate(5, 1, 16), ...gate(3, 5, 16), ...gate(2, 17, 16), ...gate(1, 67, 16),
     // im2col/col2im of a [3, 9, 12] image with 3x3 windows: stride 1, padding 1 (9 x 12 outputs), and
     // stride 2 (5 x 6 outputs, columns ld = 32 apart).
     {
