@@ -1,5 +1,6 @@
-// Gates of any size D (local dimension d >= 3: D = 9, 16, ...) with SIMD, for the layouts the
-// D = 4 paths of gate.ts do not cover. Same maths as gate.ts:
+// Gates of any size D with SIMD, for the layouts the D = 4 paths of gate.ts do not cover (local
+// dimension d >= 3: D = 9, 16, ...; also D = 4 with B >= lanes not a multiple of the lanes, and
+// D < 4). Same maths as gate.ts:
 //
 //   applyGate:     out[a, o, b] = Σ_i G[o, i] · state[a, i, b]      (G[i, o] when transposed)
 //   gateGradient:  dG[o, i] = Σ_{a,b} gOut[a, o, b] · state[a, i, b]
@@ -12,16 +13,19 @@
 // (its zero lanes add nothing), each sum's lanes added in float64 at the end; rows past D in the
 // last blocks repeat row D - 1 and are not stored.
 //
-// B = 1: a row of the state is D contiguous numbers. The forward takes four outputs o at a time
-// as dot products over vectors of i and adds each accumulator's lanes with two rounds of
-// shuffles (a partial vector for the tail of i); the gradient is Σ_a gOut[a, o]·state[a, i·]
-// with rows i in vectors, four rows o at a time.
+// B = 1: a row of the state is D contiguous numbers. The forward takes a vector of outputs o at a
+// time (four in float32, two in float64) as dot products of G's rows with vectors of i, adding
+// each accumulator's lanes with shuffles (a partial vector for the tail of i); transposed (the
+// backward's Gᵀ·g), G's row i is contiguous along o, so out[a, o·] = Σ_i state[a, i]·G[i, o·]
+// needs no sums across lanes. The gradient is Σ_a gOut[a, o]·state[a, i·] with rows i in
+// vectors, four rows o at a time.
 
 import { madd } from './fma';
 import { at, lanes, laneTotal, loadPartial, storePartial } from './lanes';
 
+/** Gate coefficient G[o, i] (or G[i, o] when transposed). */
 @inline
-function coefficient<T>(gate: usize, o: i32, i: i32, D: i32, transposed: bool): T {
+export function coefficient<T>(gate: usize, o: i32, i: i32, D: i32, transposed: bool): T {
   return load<T>(at<T>(gate, transposed ? <usize>(i * D + o) : <usize>(o * D + i)));
 }
 
@@ -73,30 +77,30 @@ function laneSums<T>(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
   return f64x2.add(i64x2.shuffle(s0, s1, 0, 2), i64x2.shuffle(s0, s1, 1, 3));
 }
 
-// The vector of G's row o (column o when transposed) at entries i0 .. i0 + count.
+// The vector of G's row o at entries i0 .. i0 + count.
 @inline
-function gateVector<T>(gate: usize, o: i32, i0: i32, count: i32, D: i32, transposed: bool): v128 {
-  if (!transposed) {
-    const p = at<T>(gate, <usize>(o * D + i0));
-    return count == lanes<T>() ? v128.load(p) : loadPartial<T>(p, count);
-  }
-  let v = v128.splat<T>(0);
-  if (sizeof<T>() == 4) {
-    v = f32x4.replace_lane(v, 0, <f32>coefficient<T>(gate, o, i0, D, true));
-    if (count > 1) v = f32x4.replace_lane(v, 1, <f32>coefficient<T>(gate, o, i0 + 1, D, true));
-    if (count > 2) v = f32x4.replace_lane(v, 2, <f32>coefficient<T>(gate, o, i0 + 2, D, true));
-    if (count > 3) v = f32x4.replace_lane(v, 3, <f32>coefficient<T>(gate, o, i0 + 3, D, true));
-  } else {
-    v = f64x2.replace_lane(v, 0, <f64>coefficient<T>(gate, o, i0, D, true));
-    if (count > 1) v = f64x2.replace_lane(v, 1, <f64>coefficient<T>(gate, o, i0 + 1, D, true));
-  }
-  return v;
+function gateRow<T>(gate: usize, o: i32, i0: i32, count: i32, D: i32): v128 {
+  const p = at<T>(gate, <usize>(o * D + i0));
+  return count == lanes<T>() ? v128.load(p) : loadPartial<T>(p, count);
 }
 
-/** Forward for B = 1 and D >= lanes: four outputs at a time as dot products over vectors of i. */
+/** Forward for B = 1 (any D). */
 export function applyGateRows<T>(out: usize, state: usize, gate: usize, A: i32, D: i32, transposed: bool): void {
   const L = lanes<T>();
   const rowBytes = <usize>D * sizeof<T>();
+  if (transposed) {
+    for (let o = 0; o < D; o += L) {
+      const count = min(L, D - o);
+      let x = state, y = at<T>(out, <usize>o);
+      for (let a = 0; a < A; a++, x += rowBytes, y += rowBytes) {
+        let s = v128.splat<T>(0);
+        for (let i = 0; i < D; i++) s = madd<T>(v128.splat<T>(load<T>(at<T>(x, <usize>i))), gateRow<T>(gate, i, o, count, D), s);
+        if (count == L) v128.store(y, s);
+        else storePartial<T>(y, s, count);
+      }
+    }
+    return;
+  }
   for (let o = 0; o < D; o += L) {
     const count = min(L, D - o);
     // Rows past D repeat row D - 1; their sums are not stored.
@@ -107,11 +111,11 @@ export function applyGateRows<T>(out: usize, state: usize, gate: usize, A: i32, 
       for (let i = 0; i < D; i += L) {
         const n = min(L, D - i);
         const v = n == L ? v128.load(x + <usize>i * sizeof<T>()) : loadPartial<T>(x + <usize>i * sizeof<T>(), n);
-        s0 = madd<T>(gateVector<T>(gate, o, i, n, D, transposed), v, s0);
-        s1 = madd<T>(gateVector<T>(gate, o1, i, n, D, transposed), v, s1);
+        s0 = madd<T>(gateRow<T>(gate, o, i, n, D), v, s0);
+        s1 = madd<T>(gateRow<T>(gate, o1, i, n, D), v, s1);
         if (sizeof<T>() == 4) {
-          s2 = madd<T>(gateVector<T>(gate, o2, i, n, D, transposed), v, s2);
-          s3 = madd<T>(gateVector<T>(gate, o3, i, n, D, transposed), v, s3);
+          s2 = madd<T>(gateRow<T>(gate, o2, i, n, D), v, s2);
+          s3 = madd<T>(gateRow<T>(gate, o3, i, n, D), v, s3);
         }
       }
       const sums = laneSums<T>(s0, s1, s2, s3);

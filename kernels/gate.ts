@@ -9,22 +9,18 @@
 //   gateBackward:  both of the above for one gate: dState = Gᵀ·gOut and dG, in one call.
 //
 // No permute: the kernels walk the state in place. For D = 4 (qubits) there are SIMD paths for
-// every layout: vectorised along b when B is a multiple of the lane count (keeping 8 gate
+// every layout d = 2 produces (B a power of 2): vectorised along b when B is a multiple of the lane count (keeping 8 gate
 // coefficients in registers and producing the outputs in two halves, so nothing spills; the
 // halves run tile by tile, see TILES below), and
 // dedicated paths for the last sites (B = 1, and B = 2 in float32) that vectorise across the
 // contiguous (i, b) pairs of one row instead. Other sizes go through gate-wide.ts (vectorised
-// along b when B >= lanes, across i when B = 1); plain loops are left for B = 2 and 3 in float32.
+// along b when B >= lanes, across i when B = 1); plain loops are left for B = 2 (D != 4) and 3 in
+// float32.
 
 import { madd } from './fma';
-import { applyGateAlongB, applyGateRows, gradientAlongB, gradientRows } from './gate-wide';
+import { applyGateAlongB, applyGateRows, coefficient, gradientAlongB, gradientRows } from './gate-wide';
 import { at, lanes } from './lanes';
 
-// Gate coefficient G[o, i] (or G[i, o] when transposed).
-@inline
-function coefficient<T>(gate: usize, o: i32, i: i32, D: i32, transposed: bool): T {
-  return load<T>(at<T>(gate, transposed ? <usize>(i * D + o) : <usize>(o * D + i)));
-}
 
 function applyGateScalar<T>(out: usize, state: usize, gate: usize, A: i32, D: i32, B: i32, transposed: bool): void {
   for (let a = 0; a < A; a++) {

@@ -71,7 +71,7 @@ export { alexnet, zfnet, vgg16, type CifarModelOptions } from './nn/models/cifar
 export { parseIdx, encodeIdx, type IdxArray } from './data/idx.js';
 export { parseCifar, type CifarVariant } from './data/cifar.js';
 export { idxDataset, subset, type ImageDataset } from './data/dataset.js';
-export { DataLoader, type DataLoaderOptions, type Batch } from './data/dataloader.js';
+export { DataLoader, type DataLoaderOptions, type Batch, type BatchOrigin } from './data/dataloader.js';
 export { AdtnWeight, LowRankWeight, TTWeight, balancedFactors, matrixShape, type LowRankWeightOptions, type TTWeightOptions } from './compress/generators.js';
 export { SharedAdtn, AdtnPart } from './compress/shared-adtn.js';
 export { fitGenerator, relativeError, type FitGeneratorOptions, type FitGeneratorResult } from './compress/fit.js';

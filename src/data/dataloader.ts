@@ -37,7 +37,7 @@ export interface DataLoaderOptions {
  * the next (distillation keeps the teacher's logits).
  */
 export interface BatchOrigin {
-  /** The data set the samples were read from. */
+  /** The data set the samples were read from (a loss may keep values per sample of this object). */
   data: ImageDataset;
   /** Index of each of the batch's samples in `data`. */
   samples: Int32Array;
@@ -56,8 +56,8 @@ export interface Batch {
   y: Int32Array;
   /** Index of the batch within the epoch. */
   index: number;
-  /** The data set and sample indices the batch was read from. */
-  origin: BatchOrigin;
+  /** The data set and sample indices the batch was read from (always set by DataLoader). */
+  origin?: BatchOrigin;
 }
 
 /**

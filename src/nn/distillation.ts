@@ -7,7 +7,9 @@
 // The teacher is fixed, so its logits for a sample depend on the input alone: when a batch says
 // where it came from (a data set, sample indices, and a key for how samples become inputs; see
 // BatchOrigin), the logits are kept per sample and later epochs skip the teacher's forward pass
-// for batches whose samples are all known. Randomly augmented batches (no key) always run it.
+// for batches whose samples are all known. Randomly augmented batches (no key) always run it. A
+// table belongs to one data set object read one way, and is started over when the data set's
+// image or label arrays are replaced; the teacher's parameters are not watched (see cacheTeacher).
 
 import { ArgumentError, optionsObject } from '../errors.js';
 import type { Tensor } from '../tensor.js';
@@ -30,7 +32,8 @@ export interface DistillationOptions {
   /**
    * Keep the teacher's logits per sample of batches that say where they came from (default true):
    * from the second epoch on the teacher does not run. The teacher must not change while the loss
-   * is in use; pass false for a teacher that does.
+   * is in use, nor the bytes of a data set in place (replacing its arrays is noticed); pass false
+   * for a teacher that is trained meanwhile, or data rewritten in place.
    */
   cacheTeacher?: boolean;
 }
@@ -38,6 +41,9 @@ export interface DistillationOptions {
 // The teacher's logits of the samples of one data set read one way: `known[i]` says whether row i
 // of `logits` ([samples, classes], row-major) is filled.
 interface LogitTable {
+  /** The data set's arrays the table was filled from. */
+  images: Uint8Array;
+  labels: Int32Array;
   logits: Float32Array | Float64Array;
   known: Uint8Array;
   classes: number;
@@ -64,7 +70,8 @@ function teacherLogits(teacher: Module, inputs: Tensor, origin: BatchOrigin | un
   if (samples.some((i) => !(i >= 0 && i < count))) throw new ArgumentError(`distillationLoss: the batch origin names samples outside the data set's ${count}`);
   let byKey = tables.get(data);
   if (byKey === undefined) tables.set(data, (byKey = new Map()));
-  const table = byKey.get(inputKey);
+  const kept = byKey.get(inputKey);
+  const table = kept !== undefined && kept.images === data.images && kept.labels === data.labels ? kept : undefined;
   if (table !== undefined && samples.every((i) => table.known[i] === 1)) {
     const rows = new (table.logits instanceof Float32Array ? Float32Array : Float64Array)(samples.length * table.classes);
     samples.forEach((sample, r) => rows.set(table.logits.subarray(sample * table.classes, (sample + 1) * table.classes), r * table.classes));
@@ -73,7 +80,10 @@ function teacherLogits(teacher: Module, inputs: Tensor, origin: BatchOrigin | un
   const logits = forward();
   if (logits.rank !== 2) return logits;
   const classes = logits.shape[1]!;
-  const filled = table ?? { logits: logits.dtype === 'float32' ? new Float32Array(count * classes) : new Float64Array(count * classes), known: new Uint8Array(count), classes };
+  const filled = table ?? {
+    images: data.images, labels: data.labels, classes, known: new Uint8Array(count),
+    logits: logits.dtype === 'float32' ? new Float32Array(count * classes) : new Float64Array(count * classes),
+  };
   if (filled.classes !== classes) throw new ArgumentError(`distillationLoss: the teacher gave ${classes} logits per sample, earlier ${filled.classes}`);
   const values = logits.toArray();
   samples.forEach((sample, r) => {

@@ -6,15 +6,16 @@ import { BUILDS, DTYPES, Harness, expectClose } from '../helpers/kernel-harness.
 // of the rows per tile, and column ranges otherwise, with a partial last range when B is not a
 // multiple of the width; the width is 4 KiB for states up to 1 MiB and 512 B above, so the last
 // four layouts are larger than 1 MiB; B of one vector walks consecutive rows), B = 1 and 2 (row
-// paths), odd B (along b, with a partial last vector), and other gate sizes (D = 1, 2, 3, 9, 16, 25:
-// along b when B >= lanes, across i when B = 1, plain loops for B = 2, 3 in float32).
+// paths), B >= lanes not a multiple of them (along b, with a partial last vector; B = 3 in float32
+// takes the plain loop), and other gate sizes (D = 1, 2, 3, 9, 16, 25: along b when B >= lanes,
+// across i when B = 1, plain loops for B = 2, 3 in float32).
 const LAYOUTS: [number, number, number][] = [];
 for (const A of [1, 3, 5, 17]) for (const B of [1, 2, 3, 4, 8, 17, 64, 256, 512]) LAYOUTS.push([A, 4, B]);
 LAYOUTS.push([3, 9, 5], [2, 9, 4], [5, 1, 3], [1, 4, 1024], [3, 4, 1028], [5, 4, 2056], [67, 4, 2], [129, 4, 1],
   [3, 4, 32772], [4099, 4, 20], [16411, 4, 4], [16411, 4, 2],
   // Gates larger than 4 x 4 (d = 3, 4, 5) and small ones: along b with tails, across i when B = 1.
   [17, 9, 1], [129, 9, 1], [3, 9, 27], [3, 16, 1], [5, 16, 3], [3, 16, 4], [2, 16, 17], [1, 16, 67],
-  [3, 25, 5], [3, 25, 1], [3, 3, 1], [5, 2, 1], [3, 2, 5],
+  [3, 25, 5], [3, 25, 1], [3, 3, 1], [5, 2, 1], [3, 2, 5], [3, 9, 6], [3, 4, 6], [3, 1, 1], [4, 9, 2],
   [0, 4, 8], [3, 4, 0], [0, 4, 1]); // empty states: nothing written, dG = 0
 
 describe.each(BUILDS)('gate kernels (%s build)', (build) => {

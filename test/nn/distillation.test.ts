@@ -1,7 +1,7 @@
 // Distillation loss: its value against the formula, its gradient, the teacher left untouched.
 
 import { describe, expect, it } from 'vitest';
-import { Adam, DataLoader, Dropout, Flatten, Linear, Sequential, crossEntropy, distillationLoss, fit, gradcheck, randn, tensor, type ImageDataset, type Tensor } from '../../src/index.js';
+import { Adam, DataLoader, Dropout, Flatten, Linear, Sequential, crossEntropy, distillationLoss, evaluate, fit, gradcheck, randn, tensor, type ImageDataset, type Tensor } from '../../src/index.js';
 
 function logSoftmax(row: number[]): number[] {
   const m = Math.max(...row);
@@ -71,39 +71,63 @@ describe('distillationLoss', () => {
       classes: 3,
     });
     const makeTeacher = () => new CountingTeacher(new Flatten(), new Linear(16, 3, { dtype: 'float64', seed: 5 }));
-    const train = async (options: { cacheTeacher: boolean; shift?: number; mean?: number }) => {
+    const train = async (data: ImageDataset, options: { cacheTeacher: boolean; shift?: number }) => {
       const teacher = makeTeacher();
       const student = new Sequential(new Flatten(), new Linear(16, 3, { dtype: 'float64', seed: 6 }));
-      const loader = new DataLoader(images(1), { batchSize: 5, shuffle: true, seed: 3, dtype: 'float64', shift: options.shift ?? 0, mean: [options.mean ?? 0] });
+      const loader = new DataLoader(data, { batchSize: 5, shuffle: true, seed: 3, dtype: 'float64', shift: options.shift ?? 0 });
       const loss = distillationLoss(teacher, { temperature: 2, alpha: 0.8, cacheTeacher: options.cacheTeacher });
       const reports = await fit(student, new Adam(student.parameters(), { lr: 0.01 }), loader, { epochs: 3, loss });
-      return { teacher, losses: reports.map((r) => r.loss), loss, loader };
+      return { teacher, student, losses: reports.map((r) => r.loss), loss, loader };
     };
 
-    it('runs the teacher once per sample, with the losses of a teacher run on every batch', async () => {
-      const cached = await train({ cacheTeacher: true });
-      const direct = await train({ cacheTeacher: false });
+    it('runs the teacher once per sample, with the losses of a teacher run on every batch, in fit and evaluate', async () => {
+      const cached = await train(images(1), { cacheTeacher: true });
+      const direct = await train(images(1), { cacheTeacher: false });
       expect(cached.teacher.samples).toBe(23);
       expect(direct.teacher.samples).toBe(3 * 23);
       cached.losses.forEach((l, i) => expect(l).toBeCloseTo(direct.losses[i]!, 12));
+      // evaluate passes the batches' origin too: the training set's logits are known already.
+      const evaluated = evaluate(cached.student, cached.loader, cached.loss);
+      expect(cached.teacher.samples).toBe(23);
+      expect(evaluated.loss).toBeCloseTo(evaluate(direct.student, direct.loader, direct.loss).loss, 12);
     });
 
-    it('runs the teacher on every augmented batch, and keeps data sets and normalisations apart', async () => {
-      expect((await train({ cacheTeacher: true, shift: 1 })).teacher.samples).toBe(3 * 23);
-      // The same data set read with another mean: its own table, and the losses of the uncached run.
-      const { teacher, loss } = await train({ cacheTeacher: true });
-      const student = new Sequential(new Flatten(), new Linear(16, 3, { dtype: 'float64', seed: 6 }));
-      const shiftedMean = new DataLoader(images(1), { batchSize: 5, dtype: 'float64', mean: [0.5] });
-      const other = new DataLoader(images(2), { batchSize: 5, dtype: 'float64' });
+    it('runs the teacher on every augmented batch, and keeps data sets, normalisations and dtypes apart', async () => {
+      expect((await train(images(1), { cacheTeacher: true, shift: 1 })).teacher.samples).toBe(3 * 23);
+      const data = images(1);
+      const { teacher, loss } = await train(data, { cacheTeacher: true });
       const plain = distillationLoss(makeTeacher(), { temperature: 2, alpha: 0.8, cacheTeacher: false });
-      for (const loader of [shiftedMean, other]) {
-        const before = teacher.samples;
-        for (const { x, y, origin } of loader) {
-          const z = student.forward(x);
-          expect(loss(z, y, x, origin).item()).toBeCloseTo(plain(z, y, x, origin).item(), 12);
+      const student32 = new Sequential(new Flatten(), new Linear(16, 3, { seed: 6 }));
+      const student64 = new Sequential(new Flatten(), new Linear(16, 3, { dtype: 'float64', seed: 6 }));
+      // The same data set object read with another mean, in float32, and another data set: a table each.
+      const readings: [DataLoader, Sequential][] = [
+        [new DataLoader(data, { batchSize: 5, dtype: 'float64', mean: [0.5] }), student64],
+        [new DataLoader(data, { batchSize: 5 }), student32],
+        [new DataLoader(images(2), { batchSize: 5, dtype: 'float64' }), student64],
+      ];
+      const teacher32 = new CountingTeacher(new Flatten(), new Linear(16, 3, { seed: 5 }));
+      const loss32 = distillationLoss(teacher32, { temperature: 2, alpha: 0.8 });
+      const plain32 = distillationLoss(new Sequential(new Flatten(), new Linear(16, 3, { seed: 5 })), { temperature: 2, alpha: 0.8, cacheTeacher: false });
+      for (const [loader, student] of readings) {
+        const float32 = loader.options.dtype === undefined;
+        const [counting, cached, uncached] = float32 ? [teacher32, loss32, plain32] : [teacher, loss, plain];
+        for (let epoch = 0; epoch < 2; epoch++) {
+          const before = counting.samples;
+          for (const { x, y, origin } of loader) {
+            const z = student.forward(x);
+            expect(cached(z, y, x, origin).item()).toBeCloseTo(uncached(z, y, x, origin).item(), float32 ? 5 : 12);
+          }
+          expect(counting.samples - before).toBe(epoch === 0 ? 23 : 0);
         }
-        expect(teacher.samples - before).toBe(23);
       }
+      // Replacing the data set's images starts its table over.
+      data.images = data.images.map((v) => 255 - v);
+      const before = teacher.samples;
+      for (const { x, y, origin } of new DataLoader(data, { batchSize: 5, dtype: 'float64' })) {
+        const z = student64.forward(x);
+        expect(loss(z, y, x, origin).item()).toBeCloseTo(plain(z, y, x, origin).item(), 12);
+      }
+      expect(teacher.samples - before).toBe(23);
     });
 
     it('refuses an origin that does not match the inputs', () => {
