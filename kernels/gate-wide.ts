@@ -1,6 +1,6 @@
-// Gates of any size D with SIMD, for the layouts the D = 4 paths of gate.ts do not cover (local
-// dimension d >= 3: D = 9, 16, ...; also D = 4 with B >= lanes not a multiple of the lanes, and
-// D < 4). Same maths as gate.ts:
+// Gates of any size D with SIMD, for the layouts the D = 4 paths of gate.ts do not cover: local
+// dimension d >= 3 (D = 9, 16, ...), D = 4 with B >= lanes not a multiple of the lanes, and D < 4.
+// Written for both lane widths; gate.ts calls it for float32 only (see there). Same maths:
 //
 //   applyGate:     out[a, o, b] = Σ_i G[o, i] · state[a, i, b]      (G[i, o] when transposed)
 //   gateGradient:  dG[o, i] = Σ_{a,b} gOut[a, o, b] · state[a, i, b]
@@ -39,28 +39,23 @@ export function applyGateAlongB<T>(out: usize, state: usize, gate: usize, A: i32
       const column = <usize>min(b, B - L);
       const source = at<T>(state, base + column);
       const target = at<T>(out, base + column);
-      let o = 0;
-      for (; o + 4 <= D; o += 4) {
+      // Four rows o at a time; rows past D repeat row D - 1 and are not stored.
+      for (let o = 0; o < D; o += 4) {
+        const o1 = min(o + 1, D - 1), o2 = min(o + 2, D - 1), o3 = min(o + 3, D - 1);
         let s0 = v128.splat<T>(0), s1 = v128.splat<T>(0), s2 = v128.splat<T>(0), s3 = v128.splat<T>(0);
         let p = source;
         for (let i = 0; i < D; i++, p += rowBytes) {
           const x = v128.load(p);
           s0 = madd<T>(v128.splat<T>(coefficient<T>(gate, o, i, D, transposed)), x, s0);
-          s1 = madd<T>(v128.splat<T>(coefficient<T>(gate, o + 1, i, D, transposed)), x, s1);
-          s2 = madd<T>(v128.splat<T>(coefficient<T>(gate, o + 2, i, D, transposed)), x, s2);
-          s3 = madd<T>(v128.splat<T>(coefficient<T>(gate, o + 3, i, D, transposed)), x, s3);
+          s1 = madd<T>(v128.splat<T>(coefficient<T>(gate, o1, i, D, transposed)), x, s1);
+          s2 = madd<T>(v128.splat<T>(coefficient<T>(gate, o2, i, D, transposed)), x, s2);
+          s3 = madd<T>(v128.splat<T>(coefficient<T>(gate, o3, i, D, transposed)), x, s3);
         }
         const row = target + <usize>o * rowBytes;
         v128.store(row, s0);
-        v128.store(row + rowBytes, s1);
-        v128.store(row + 2 * rowBytes, s2);
-        v128.store(row + 3 * rowBytes, s3);
-      }
-      for (; o < D; o++) {
-        let s = v128.splat<T>(0);
-        let p = source;
-        for (let i = 0; i < D; i++, p += rowBytes) s = madd<T>(v128.splat<T>(coefficient<T>(gate, o, i, D, transposed)), v128.load(p), s);
-        v128.store(target + <usize>o * rowBytes, s);
+        if (o + 1 < D) v128.store(row + rowBytes, s1);
+        if (o + 2 < D) v128.store(row + 2 * rowBytes, s2);
+        if (o + 3 < D) v128.store(row + 3 * rowBytes, s3);
       }
     }
   }
@@ -77,11 +72,16 @@ function laneSums<T>(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
   return f64x2.add(i64x2.shuffle(s0, s1, 0, 2), i64x2.shuffle(s0, s1, 1, 3));
 }
 
+// `count` (<= lanes) elements at p as a vector, zeros in the other lanes.
+@inline
+function loadLanes<T>(p: usize, count: i32): v128 {
+  return count == lanes<T>() ? v128.load(p) : loadPartial<T>(p, count);
+}
+
 // The vector of G's row o at entries i0 .. i0 + count.
 @inline
 function gateRow<T>(gate: usize, o: i32, i0: i32, count: i32, D: i32): v128 {
-  const p = at<T>(gate, <usize>(o * D + i0));
-  return count == lanes<T>() ? v128.load(p) : loadPartial<T>(p, count);
+  return loadLanes<T>(at<T>(gate, <usize>(o * D + i0)), count);
 }
 
 /** Forward for B = 1 (any D). */
@@ -110,7 +110,7 @@ export function applyGateRows<T>(out: usize, state: usize, gate: usize, A: i32, 
       let s0 = v128.splat<T>(0), s1 = v128.splat<T>(0), s2 = v128.splat<T>(0), s3 = v128.splat<T>(0);
       for (let i = 0; i < D; i += L) {
         const n = min(L, D - i);
-        const v = n == L ? v128.load(x + <usize>i * sizeof<T>()) : loadPartial<T>(x + <usize>i * sizeof<T>(), n);
+        const v = loadLanes<T>(x + <usize>i * sizeof<T>(), n);
         s0 = madd<T>(gateRow<T>(gate, o, i, n, D), v, s0);
         s1 = madd<T>(gateRow<T>(gate, o1, i, n, D), v, s1);
         if (sizeof<T>() == 4) {
@@ -129,8 +129,6 @@ export function applyGateRows<T>(out: usize, state: usize, gate: usize, A: i32, 
 export function gradientAlongB<T>(dGate: usize, gOut: usize, state: usize, A: i32, D: i32, B: i32): void {
   const L = lanes<T>();
   const rowBytes = <usize>B * sizeof<T>();
-  const body = B - B % L;
-  const tail = B - body;
   for (let o = 0; o < D; o += 2) {
     const o1 = min(o + 1, D - 1);
     for (let i = 0; i < D; i += 4) {
@@ -141,18 +139,12 @@ export function gradientAlongB<T>(dGate: usize, gOut: usize, state: usize, A: i3
         const g = at<T>(gOut, <usize>a * D * B), s = at<T>(state, <usize>a * D * B);
         const g0 = g + <usize>o * rowBytes, g1 = g + <usize>o1 * rowBytes;
         const s0 = s + <usize>i * rowBytes, s1 = s + <usize>i1 * rowBytes, s2 = s + <usize>i2 * rowBytes, s3 = s + <usize>i3 * rowBytes;
-        for (let b = 0; b <= B - L; b += L) {
+        // Whole vectors of b, then a partial one (its zero lanes add nothing).
+        for (let b = 0; b < B; b += L) {
+          const n = min(L, B - b);
           const off = <usize>b * sizeof<T>();
-          const y0 = v128.load(g0 + off), y1 = v128.load(g1 + off);
-          const x0 = v128.load(s0 + off), x1 = v128.load(s1 + off), x2 = v128.load(s2 + off), x3 = v128.load(s3 + off);
-          a00 = madd<T>(y0, x0, a00); a01 = madd<T>(y0, x1, a01); a02 = madd<T>(y0, x2, a02); a03 = madd<T>(y0, x3, a03);
-          a10 = madd<T>(y1, x0, a10); a11 = madd<T>(y1, x1, a11); a12 = madd<T>(y1, x2, a12); a13 = madd<T>(y1, x3, a13);
-        }
-        if (tail > 0) {
-          const off = <usize>body * sizeof<T>();
-          const y0 = loadPartial<T>(g0 + off, tail), y1 = loadPartial<T>(g1 + off, tail);
-          const x0 = loadPartial<T>(s0 + off, tail), x1 = loadPartial<T>(s1 + off, tail);
-          const x2 = loadPartial<T>(s2 + off, tail), x3 = loadPartial<T>(s3 + off, tail);
+          const y0 = loadLanes<T>(g0 + off, n), y1 = loadLanes<T>(g1 + off, n);
+          const x0 = loadLanes<T>(s0 + off, n), x1 = loadLanes<T>(s1 + off, n), x2 = loadLanes<T>(s2 + off, n), x3 = loadLanes<T>(s3 + off, n);
           a00 = madd<T>(y0, x0, a00); a01 = madd<T>(y0, x1, a01); a02 = madd<T>(y0, x2, a02); a03 = madd<T>(y0, x3, a03);
           a10 = madd<T>(y1, x0, a10); a11 = madd<T>(y1, x1, a11); a12 = madd<T>(y1, x2, a12); a13 = madd<T>(y1, x3, a13);
         }

@@ -13,9 +13,10 @@
 // coefficients in registers and producing the outputs in two halves, so nothing spills; the
 // halves run tile by tile, see TILES below), and
 // dedicated paths for the last sites (B = 1, and B = 2 in float32) that vectorise across the
-// contiguous (i, b) pairs of one row instead. Other sizes go through gate-wide.ts (vectorised
-// along b when B >= lanes, across i when B = 1); plain loops are left for B = 2 (D != 4) and 3 in
-// float32.
+// contiguous (i, b) pairs of one row instead. Other sizes in float32 go through gate-wide.ts
+// (vectorised along b when B >= lanes, across i when B = 1); plain loops are left for B = 2
+// (D != 4) and 3 in float32, and for every other size in float64 (which serves gradient checks;
+// its SIMD copies would push a page that bundles both kernel builds past 500 kB).
 
 import { madd } from './fma';
 import { applyGateAlongB, applyGateRows, coefficient, gradientAlongB, gradientRows } from './gate-wide';
@@ -212,9 +213,9 @@ export function applyGate<T>(out: usize, state: usize, gate: usize, A: i32, D: i
     applyRowsB1<T>(out, state, gate, A, transposed);
   } else if (D == 4 && B == 2 && sizeof<T>() == 4) {
     applyRowsB2F32(out, state, gate, A, transposed);
-  } else if (B >= L) {
+  } else if (sizeof<T>() == 4 && B >= L) {
     applyGateAlongB<T>(out, state, gate, A, D, B, transposed);
-  } else if (B == 1) {
+  } else if (sizeof<T>() == 4 && B == 1) {
     applyGateRows<T>(out, state, gate, A, D, transposed);
   } else {
     applyGateScalar<T>(out, state, gate, A, D, B, transposed);
@@ -381,9 +382,9 @@ export function gateGradient<T>(dGate: usize, gOut: usize, state: usize, A: i32,
     gradientRowsB1<T>(dGate, gOut, state, A);
   } else if (D == 4 && B == 2 && sizeof<T>() == 4) {
     gradientRowsB2F32(dGate, gOut, state, A);
-  } else if (B >= L) {
+  } else if (sizeof<T>() == 4 && B >= L) {
     gradientAlongB<T>(dGate, gOut, state, A, D, B);
-  } else if (B == 1) {
+  } else if (sizeof<T>() == 4 && B == 1) {
     gradientRows<T>(dGate, gOut, state, A, D);
   } else {
     gateGradientScalar<T>(dGate, gOut, state, A, D, B);

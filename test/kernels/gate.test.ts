@@ -7,8 +7,8 @@ import { BUILDS, DTYPES, Harness, expectClose } from '../helpers/kernel-harness.
 // multiple of the width; the width is 4 KiB for states up to 1 MiB and 512 B above, so the last
 // four layouts are larger than 1 MiB; B of one vector walks consecutive rows), B = 1 and 2 (row
 // paths), B >= lanes not a multiple of them (along b, with a partial last vector; B = 3 in float32
-// takes the plain loop), and other gate sizes (D = 1, 2, 3, 9, 16, 25: along b when B >= lanes,
-// across i when B = 1, plain loops for B = 2, 3 in float32).
+// takes the plain loop), and other gate sizes (D = 1, 2, 3, 9, 16, 25: in float32 along b when
+// B >= lanes, across i when B = 1, plain loops for B = 2, 3; plain loops in float64).
 const LAYOUTS: [number, number, number][] = [];
 for (const A of [1, 3, 5, 17]) for (const B of [1, 2, 3, 4, 8, 17, 64, 256, 512]) LAYOUTS.push([A, 4, B]);
 LAYOUTS.push([3, 9, 5], [2, 9, 4], [5, 1, 3], [1, 4, 1024], [3, 4, 1028], [5, 4, 2056], [67, 4, 2], [129, 4, 1],
