@@ -186,6 +186,18 @@ describe('ADTN plan and weight', () => {
     }, 'the forward passes');
   });
 
+  it('splits a circuit of 16 x 16 gates (d = 4) over the threads with bitwise the same results', async () => {
+    const spec: CircuitSpec = { sites: 8, localDim: 4, steps: brickWall(8, 2, 'relu', 0) };
+    const gates = randn([14, 16, 16], { seed: 23, std: 0.25, requiresGrad: true });
+    const state = randn([4 ** 8], { seed: 24, requiresGrad: true });
+    await expectSameWithAllThreads(() => applyCircuit(state, gates, spec), (out) => {
+      gates.grad = null;
+      state.grad = null;
+      out.square().sum().backward();
+      return [out, gates.grad!, state.grad!];
+    }, 'the d = 4 passes');
+  });
+
   it('gives the same gradients when the backward pass recomputes from checkpoints', () => {
     const spec: CircuitSpec = { sites: 5, localDim: 2, steps: brickWall(5, 3, 'relu', 0) };
     const gradients = [Infinity, 1].map((budget) => {
