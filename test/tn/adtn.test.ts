@@ -173,29 +173,21 @@ describe('ADTN plan and weight', () => {
     }
   });
 
-  it('splits a pass over the threads with bitwise the same results and gradients as one thread', async () => {
-    const spec: CircuitSpec = { sites: 16, localDim: 2, steps: brickWall(16, 2, 'relu', 0) };
-    expect(planCircuitPasses(spec, 4).every((pass) => pass.blocks > 1), 'every pass has blocks to split').toBe(true);
-    const gates = randn([30, 4, 4], { seed: 21, std: 0.5, requiresGrad: true });
-    const state = randn([2 ** 16], { seed: 22, requiresGrad: true });
+  // Qubits (Q = 16, every pass has blocks to split) and 16 x 16 gates (d = 4, the wider kernels).
+  it.each([
+    { d: 2, sites: 16, std: 0.5, seed: 21 },
+    { d: 4, sites: 8, std: 0.25, seed: 23 },
+  ])('splits a circuit of local dimension $d over the threads with bitwise the same results and gradients as one thread', async ({ d, sites, std, seed }) => {
+    const spec: CircuitSpec = { sites, localDim: d, steps: brickWall(sites, 2, 'relu', 0) };
+    if (d === 2) expect(planCircuitPasses(spec, 4).every((pass) => pass.blocks > 1), 'every pass has blocks to split').toBe(true);
+    const gates = randn([2 * (sites - 1), d * d, d * d], { seed, std, requiresGrad: true });
+    const state = randn([d ** sites], { seed: seed + 1, requiresGrad: true });
     await expectSameWithAllThreads(() => applyCircuit(state, gates, spec), (out) => {
       gates.grad = null;
       state.grad = null;
       out.square().sum().backward();
       return [out, gates.grad!, state.grad!];
-    }, 'the forward passes');
-  });
-
-  it('splits a circuit of 16 x 16 gates (d = 4) over the threads with bitwise the same results', async () => {
-    const spec: CircuitSpec = { sites: 8, localDim: 4, steps: brickWall(8, 2, 'relu', 0) };
-    const gates = randn([14, 16, 16], { seed: 23, std: 0.25, requiresGrad: true });
-    const state = randn([4 ** 8], { seed: 24, requiresGrad: true });
-    await expectSameWithAllThreads(() => applyCircuit(state, gates, spec), (out) => {
-      gates.grad = null;
-      state.grad = null;
-      out.square().sum().backward();
-      return [out, gates.grad!, state.grad!];
-    }, 'the d = 4 passes');
+    }, `the d = ${d} passes`);
   });
 
   it('gives the same gradients when the backward pass recomputes from checkpoints', () => {
