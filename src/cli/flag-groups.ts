@@ -39,7 +39,7 @@ export const DISTILL_FLAG: Record<string, FlagSpec> = {
 export const COMPRESSION_FLAGS: Record<string, FlagSpec> = {
   layers: { type: 'list', default: 'fc1,fc2', help: 'comma-separated names of the Linear/Conv2d layers to compress' },
   method: { type: 'string', choices: ['adtn', 'lowrank', 'tt'], default: 'adtn', help: 'how the weights are generated' },
-  init: { type: 'string', choices: ['fit', 'svd', 'random'], help: 'initialisation: fit the pretrained weight, SVD (lowrank, tt), or random (default: random for adtn, svd otherwise)' },
+  init: { type: 'string', choices: ['fit', 'svd', 'random'], help: 'initialisation: fit the pretrained weight, SVD (lowrank, tt), or random (default: random for adtn, svd otherwise; an SVD that keeps little of a large weight can stall: try random)' },
   depth: { type: 'integer', min: 1, default: 14, help: 'adtn: number of layers M (FC-2\'s measured recipe: 14, with --layer-depth fc2=16)' },
   layerDepth: { type: 'list', help: 'adtn: M for particular layers, e.g. fc2=20 (the others take --depth)' },
   localDim: { type: 'integer', min: 2, default: 2, help: 'adtn: local dimension d' },
